@@ -1,0 +1,48 @@
+//! Stage 2, validate: rules that need more than one attribute, or an
+//! attribute and the field's type, to judge.
+//!
+//! Single values (a zero cap, a malformed duration) are rejected while
+//! parsing; what lands here is about combinations, so that the parse models
+//! stay simple and each rule is written once, for the alias and the field form.
+
+use darling::Error;
+use darling::error::Accumulator;
+use quote::ToTokens;
+use syn::Type;
+
+use crate::model::collection::SUPPORTED;
+use crate::model::{Bounded, Container, FieldKind};
+
+/// Validates a whole `#[lifecycle]` struct.
+pub fn validate(container: &Container, errors: &mut Accumulator) {
+    for field in &container.fields {
+        if let FieldKind::Bounded(bounded) = &field.kind {
+            validate_bounded(bounded, &field.ty, errors);
+        }
+    }
+}
+
+/// A `#[bounded]` attribute against the type it annotates.
+pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) {
+    let Some(collection) = &bounded.collection else {
+        errors.push(
+            Error::custom(format!(
+                "`#[bounded]` cannot rewrite `{}`: it rewrites {SUPPORTED}, spelled out (a type alias hides which collection it is). For another type, use a leakproof runtime type directly or mark the field `#[unbounded(reason = \"...\")]`",
+                ty.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">").replace(" ,", ",")
+            ))
+            .with_span(ty),
+        );
+        return;
+    };
+    if let Some(ttl) = &bounded.ttl
+        && !collection.kind.supports_ttl()
+    {
+        errors.push(
+            Error::custom(format!(
+                "`ttl` does not apply to a `{}`: its entries are never looked up, so they cannot expire unseen; remove `ttl` (the oldest entries are dropped at the cap), or key the entries in a `HashMap` with a ttl",
+                collection.kind.name()
+            ))
+            .with_span(&ttl.span()),
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Stage 3, expand: one generator per capability, each reading the validated
+//! model. The pipelines here only sequence the stages.
+//!
+//! Expansion always runs, even when parsing found errors: every generator
+//! works from what did parse, so the user gets the struct (and its impls)
+//! beside the `compile_error!`s instead of a cascade of "cannot find type".
+
+pub mod bounded;
+mod fallback;
+
+use darling::Error;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Generics, Item, Path, parse_quote};
+
+use crate::check;
+use crate::model::{Container, FieldKind, field};
+
+/// `#[lifecycle]`: parse, validate, expand.
+pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Error::accumulator();
+    let Some(mut container) = Container::from_ast(args, input.clone(), &mut errors) else {
+        return fallback::unchanged(input, errors);
+    };
+    check::validate(&container, &mut errors);
+    let krate = crate_path(container.args.krate.as_ref());
+
+    let mut checks = Vec::new();
+    let mut items = Vec::new();
+    let field_types = container.item.fields.iter_mut().map(|f| &mut f.ty);
+    for (model, ty) in container.fields.iter().zip(field_types) {
+        if let FieldKind::Bounded(b) = &model.kind {
+            checks.push(bounded::identity_check(b, &model.ty, &krate));
+            items.push(bounded::cap_check(b));
+            if let Some(new_ty) = bounded::rewrite_type(b, &krate) {
+                *ty = new_ty;
+            }
+        }
+    }
+    let item = &container.item;
+    let checks = check_fn(&item.generics, &checks);
+    let errors = fallback::errors(errors);
+    quote! {
+        #item
+        const _: () = {
+            #checks
+            #(#items)*
+        };
+        #errors
+    }
+}
+
+/// Standalone `#[bounded(...)]` on a type alias.
+pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Error::accumulator();
+    let mut alias = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Type(alias)) => alias,
+        Ok(other) => {
+            errors.push(fallback::bounded_not_on_alias(&other));
+            return fallback::unchanged(input, errors);
+        }
+        Err(err) => {
+            errors.push(Error::from(err));
+            return fallback::unchanged(input, errors);
+        }
+    };
+    // Parse the arguments as the field form does, so both share one grammar.
+    let attr: syn::Attribute = parse_quote!(#[bounded(#args)]);
+    let FieldKind::Bounded(b) = field::parse_bounded(&attr, &alias.ty, &mut errors) else {
+        unreachable!("parse_bounded always returns FieldKind::Bounded")
+    };
+    check::validate_bounded(&b, &alias.ty, &mut errors);
+    let krate = crate_path(b.krate.as_ref());
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &alias.ty, &krate)]);
+    let cap_check = bounded::cap_check(&b);
+    if let Some(new_ty) = bounded::rewrite_type(&b, &krate) {
+        *alias.ty = new_ty;
+    }
+    let errors = fallback::errors(errors);
+    quote! {
+        #alias
+        const _: () = {
+            #checks
+            #cap_check
+        };
+        #errors
+    }
+}
+
+fn crate_path(krate: Option<&Path>) -> Path {
+    krate.cloned().unwrap_or_else(|| parse_quote!(::leakproof))
+}
+
+/// A never-called function, generic like the item, holding the statements
+/// that only need to type-check.
+fn check_fn(generics: &Generics, statements: &[TokenStream]) -> TokenStream {
+    if statements.iter().all(TokenStream::is_empty) {
+        return TokenStream::new();
+    }
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #[allow(dead_code, unused_qualifications, clippy::extra_unused_type_parameters)]
+        fn __leakproof_checks #impl_generics () #where_clause {
+            #(#statements)*
+        }
+    }
+}

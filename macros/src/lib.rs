@@ -1,0 +1,28 @@
+//! Procedural macros for [`leakproof`](https://docs.rs/leakproof). Depend on
+//! the `leakproof` crate, which re-exports these with the runtime they
+//! generate code against; the grammar is documented there.
+//!
+//! The macros are a pipeline over `proc_macro2` token streams, so every stage
+//! is testable without a compiler:
+//! [`model`] parses (darling), [`check`] validates rules that span attributes,
+//! [`expand`] generates, one module per capability.
+
+mod check;
+mod expand;
+mod model;
+
+use proc_macro::TokenStream;
+
+/// Bounds a collection: on a type alias, or on a field of a `#[lifecycle]`
+/// struct. See the `leakproof` crate documentation.
+#[proc_macro_attribute]
+pub fn bounded(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::bounded_alias(args.into(), input.into()).into()
+}
+
+/// Turns a service struct into a leak-proof component. See the `leakproof`
+/// crate documentation.
+#[proc_macro_attribute]
+pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::lifecycle(args.into(), input.into()).into()
+}

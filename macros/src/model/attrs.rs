@@ -1,0 +1,150 @@
+//! The attribute grammar, as darling models. Every value keeps its span so
+//! later stages can point at the exact token that is wrong.
+
+use std::time::Duration;
+
+use darling::util::SpannedValue;
+use darling::{Error, FromMeta};
+use syn::{Expr, Lit, Path, UnOp};
+
+/// `#[bounded(cap = N, evict = "...", ttl = "...")]`.
+#[derive(Debug, FromMeta)]
+pub struct BoundedArgs {
+    pub cap: Option<Cap>,
+    pub evict: Option<SpannedValue<Policy>>,
+    pub ttl: Option<SpannedValue<Ttl>>,
+    /// Path to the `leakproof` crate, for the standalone alias form.
+    #[darling(rename = "crate")]
+    pub krate: Option<Path>,
+}
+
+/// `#[unbounded(reason = "...")]`.
+#[derive(Debug, FromMeta)]
+pub struct UnboundedArgs {
+    pub reason: Option<SpannedValue<String>>,
+}
+
+/// `#[lifecycle(...)]` on the struct.
+#[derive(Debug, Default, FromMeta)]
+pub struct LifecycleArgs {
+    #[darling(rename = "crate")]
+    pub krate: Option<Path>,
+}
+
+/// A cap: an integer literal (checked now) or a const expression (checked by
+/// a generated `const` assertion).
+#[derive(Debug, Clone)]
+pub enum Cap {
+    Literal(usize),
+    Const(Expr),
+}
+
+/// The largest cap the runtime accepts (it links entries by `u32` index).
+pub const MAX_CAP: u64 = u32::MAX as u64 - 1;
+
+const CAP_HELP: &str =
+    "`cap` takes a positive integer or a const expression of type `usize`, e.g. `cap = 10_000` or `cap = MAX_SOCKETS`";
+
+impl FromMeta for Cap {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Group(group) => Cap::from_expr(&group.expr),
+            Expr::Lit(lit) => match &lit.lit {
+                Lit::Int(int) => {
+                    let value: u64 = int.base10_parse().map_err(|_| {
+                        Error::custom(format!("`cap` must be at most {MAX_CAP}")).with_span(int)
+                    })?;
+                    if value == 0 {
+                        return Err(Error::custom(
+                            "`cap` must be at least 1: a bounded field that can hold nothing is a bug; remove the field, or give it room",
+                        )
+                        .with_span(int));
+                    }
+                    if value > MAX_CAP {
+                        return Err(Error::custom(format!("`cap` must be at most {MAX_CAP}"))
+                            .with_span(int));
+                    }
+                    Ok(Cap::Literal(value as usize))
+                }
+                _ => Err(Error::custom(CAP_HELP).with_span(lit)),
+            },
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => Err(Error::custom(
+                "`cap` cannot be negative: it is the most entries the field may hold, at least 1",
+            )
+            .with_span(expr)),
+            Expr::Path(_)
+            | Expr::Binary(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Paren(_)
+            | Expr::Block(_)
+            | Expr::Cast(_)
+            | Expr::Field(_)
+            | Expr::Index(_)
+            | Expr::Macro(_) => Ok(Cap::Const(expr.clone())),
+            _ => Err(Error::custom(CAP_HELP).with_span(expr)),
+        }
+    }
+}
+
+/// An eviction policy name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    Lru,
+    Fifo,
+    Reject,
+}
+
+impl FromMeta for Policy {
+    fn from_string(value: &str) -> darling::Result<Self> {
+        match value {
+            "lru" => Ok(Policy::Lru),
+            "fifo" => Ok(Policy::Fifo),
+            "reject" => Ok(Policy::Reject),
+            other => Err(Error::custom(format!(
+                "unknown eviction policy `{other}`: use `evict = \"lru\"` (the default), `evict = \"fifo\"` or `evict = \"reject\"`"
+            ))),
+        }
+    }
+}
+
+impl Policy {
+    /// The const-parameter code the runtime reads (`Evict::from_const`).
+    pub fn code(self) -> u8 {
+        match self {
+            Policy::Lru => 0,
+            Policy::Fifo => 1,
+            Policy::Reject => 2,
+        }
+    }
+}
+
+/// A TTL, parsed at expansion time.
+#[derive(Debug, Clone, Copy)]
+pub struct Ttl(pub Duration);
+
+const TTL_HELP: &str = "write a duration such as `ttl = \"250ms\"`, `\"30s\"`, `\"5m\"` or `\"1h 30m\"`";
+
+impl FromMeta for Ttl {
+    fn from_string(value: &str) -> darling::Result<Self> {
+        let duration = humantime::parse_duration(value).map_err(|err| {
+            Error::custom(format!("malformed duration `{value}` ({err}): {TTL_HELP}"))
+        })?;
+        if duration.is_zero() {
+            return Err(Error::custom(
+                "`ttl` must be longer than zero; remove `ttl` if entries never expire",
+            ));
+        }
+        if u64::try_from(duration.as_nanos()).is_err() {
+            return Err(Error::custom("`ttl` must be under 584 years"));
+        }
+        Ok(Ttl(duration))
+    }
+}
+
+impl Ttl {
+    pub fn nanos(self) -> u64 {
+        // Checked to fit in `from_string`.
+        u64::try_from(self.0.as_nanos()).unwrap_or(u64::MAX)
+    }
+}

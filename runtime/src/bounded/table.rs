@@ -1,0 +1,528 @@
+//! The engine behind `BoundedMap` and `BoundedSet`.
+//!
+//! Entries live in a dense slab (`Vec<Node>`), found through a
+//! `hashbrown::HashTable<u32>` of slab indices, and are threaded on an
+//! intrusive doubly linked list by `u32` index: the eviction order (LRU or
+//! insertion order; its head is the next victim). With a TTL a second list, in
+//! a parallel `Vec<Stamp>` that is empty otherwise, keeps the write order, so
+//! expired entries are always found at its head in O(1).
+//!
+//! Why this shape: an evicting insert reuses the victim's slot in place (no
+//! allocation, no slab hole), a removal swaps the last node into the hole (the
+//! slab stays dense, so memory follows `len`, not history), and an entry costs
+//! its key, value, stored hash and two `u32` links, plus 4 bytes and a control
+//! byte in the index. The slab grows by doubling but never past `cap`, so a
+//! cap of a million that holds ten entries holds memory for about ten.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+
+use hashbrown::HashTable;
+
+use super::{BoundStats, Config, Evict, EvictReason, Listener, Rejected};
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Clone)]
+pub(crate) struct Node<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    hash: u64,
+    links: Links,
+}
+
+#[derive(Clone, Copy)]
+struct Links {
+    prev: u32,
+    next: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Stamp {
+    expires: u64,
+    links: Links,
+}
+
+/// Anything whose elements carry one set of list links.
+trait Linked {
+    fn links(&mut self, i: u32) -> &mut Links;
+}
+
+impl<K, V> Linked for Vec<Node<K, V>> {
+    fn links(&mut self, i: u32) -> &mut Links {
+        &mut self[i as usize].links
+    }
+}
+
+impl Linked for Vec<Stamp> {
+    fn links(&mut self, i: u32) -> &mut Links {
+        &mut self[i as usize].links
+    }
+}
+
+/// Head and tail of an intrusive list; `head` is the oldest.
+#[derive(Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+impl List {
+    const EMPTY: List = List { head: NIL, tail: NIL };
+
+    fn push_back(&mut self, slots: &mut impl Linked, i: u32) {
+        *slots.links(i) = Links { prev: self.tail, next: NIL };
+        match self.tail {
+            NIL => self.head = i,
+            tail => slots.links(tail).next = i,
+        }
+        self.tail = i;
+    }
+
+    fn unlink(&mut self, slots: &mut impl Linked, i: u32) {
+        let Links { prev, next } = *slots.links(i);
+        match prev {
+            NIL => self.head = next,
+            p => slots.links(p).next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            n => slots.links(n).prev = prev,
+        }
+    }
+
+    fn move_to_back(&mut self, slots: &mut impl Linked, i: u32) {
+        if self.tail != i {
+            self.unlink(slots, i);
+            self.push_back(slots, i);
+        }
+    }
+
+    /// The node at `from` moved to slot `to`: repoint its neighbours.
+    fn relocate(&mut self, slots: &mut impl Linked, from: u32, to: u32) {
+        let Links { prev, next } = *slots.links(to);
+        match prev {
+            NIL => self.head = to,
+            p => slots.links(p).next = to,
+        }
+        match next {
+            NIL => self.tail = to,
+            n => slots.links(n).prev = to,
+        }
+        debug_assert_ne!(from, to);
+    }
+}
+
+pub(crate) struct Table<K, V, S> {
+    nodes: Vec<Node<K, V>>,
+    /// Write-order stamps, parallel to `nodes`; empty when there is no TTL.
+    stamps: Vec<Stamp>,
+    index: HashTable<u32>,
+    hasher: S,
+    order: List,
+    expiry: List,
+    pub(crate) config: Config,
+    pub(crate) stats: BoundStats,
+    pub(crate) listener: Option<Listener<K, V>>,
+}
+
+impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
+    fn clone(&self) -> Self {
+        Table {
+            nodes: self.nodes.clone(),
+            stamps: self.stamps.clone(),
+            index: self.index.clone(),
+            hasher: self.hasher.clone(),
+            order: self.order,
+            expiry: self.expiry,
+            config: self.config.clone(),
+            stats: self.stats,
+            listener: self.listener.clone(),
+        }
+    }
+}
+
+impl<K, V, S> Table<K, V, S> {
+    pub(crate) fn new(config: Config, hasher: S) -> Self {
+        Table {
+            nodes: Vec::new(),
+            stamps: Vec::new(),
+            index: HashTable::new(),
+            hasher,
+            order: List::EMPTY,
+            expiry: List::EMPTY,
+            config,
+            stats: BoundStats::default(),
+            listener: None,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// Bytes this table has allocated, from capacities: O(1).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.nodes.capacity() * size_of::<Node<K, V>>()
+            + self.stamps.capacity() * size_of::<Stamp>()
+            + self.index.allocation_size()
+    }
+
+    /// The instant reads compare against, or `None` without a TTL.
+    pub(crate) fn read_now(&self) -> Option<u64> {
+        self.config.ttl.map(|_| self.config.now())
+    }
+
+    fn expired(&self, i: u32, now: Option<u64>) -> bool {
+        match now {
+            Some(now) => self.stamps[i as usize].expires <= now,
+            None => false,
+        }
+    }
+
+    /// Live entries in slab order (arbitrary, like std's hash collections).
+    pub(crate) fn iter(&self) -> Live<'_, K, V> {
+        Live { nodes: self.nodes.iter(), stamps: &self.stamps, at: 0, now: self.read_now() }
+    }
+
+    /// Live entries, mutable values.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+        let now = self.read_now();
+        let stamps = &self.stamps;
+        self.nodes
+            .iter_mut()
+            .enumerate()
+            .filter(move |(i, _)| now.is_none_or(|now| stamps[*i].expires > now))
+            .map(|(_, node)| (&node.key, &mut node.value))
+    }
+
+    /// The live entries, by value.
+    pub(crate) fn into_live(self) -> IntoLive<K, V> {
+        IntoLive {
+            now: self.read_now(),
+            nodes: self.nodes.into_iter(),
+            stamps: self.stamps.into_iter(),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.stats.removals += self.nodes.len() as u64;
+        self.nodes.clear();
+        self.stamps.clear();
+        self.index.clear();
+        self.order = List::EMPTY;
+        self.expiry = List::EMPTY;
+    }
+
+    fn notify(&self, key: K, value: V, reason: EvictReason) {
+        if let Some(listener) = &self.listener {
+            listener(key, value, reason);
+        }
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
+    fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let nodes = &self.nodes;
+        self.index
+            .find(hash, |&i| nodes[i as usize].key.borrow() == key)
+            .copied()
+    }
+
+    fn lookup<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        self.find(self.hasher.hash_one(key), key)
+    }
+
+    /// Read without counting as a use: no stats, no LRU movement, `&self`.
+    pub(crate) fn peek<Q>(&self, key: &Q) -> Option<&Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        (!self.expired(i, self.read_now())).then(|| &self.nodes[i as usize])
+    }
+
+    /// A lookup that counts: a hit moves the entry to the back under LRU; an
+    /// expired entry found on the way is removed and counts as a miss.
+    pub(crate) fn touch<Q>(&mut self, key: &Q) -> Option<&mut Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(i) = self.lookup(key) else {
+            self.stats.misses += 1;
+            return None;
+        };
+        if self.expired(i, self.read_now()) {
+            self.stats.misses += 1;
+            self.expire_at(i);
+            return None;
+        }
+        self.stats.hits += 1;
+        if self.config.evict == Evict::Lru {
+            self.order.move_to_back(&mut self.nodes, i);
+        }
+        Some(&mut self.nodes[i as usize])
+    }
+
+    /// Inserts or updates. `Ok(Some(old))` for an update, `Ok(None)` for a
+    /// new entry, `Err` when full under [`Evict::Reject`].
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Result<Option<V>, Rejected<(K, V)>> {
+        let now = self.write_now();
+        let hash = self.hasher.hash_one(&key);
+        if let Some(i) = self.find(hash, &key) {
+            let node = &mut self.nodes[i as usize];
+            let old = std::mem::replace(&mut node.value, value);
+            if self.config.evict == Evict::Lru {
+                self.order.move_to_back(&mut self.nodes, i);
+            }
+            self.restamp(i, now);
+            return Ok(Some(old));
+        }
+        self.stats.inserts += 1;
+        if self.nodes.len() < self.config.cap {
+            self.push(key, value, hash, now);
+            return Ok(None);
+        }
+        match self.config.evict {
+            Evict::Reject => {
+                self.stats.rejections += 1;
+                Err(Rejected((key, value)))
+            }
+            Evict::Lru | Evict::Fifo => {
+                let (old_key, old_value) = self.replace_head(key, value, hash, now);
+                self.stats.evictions += 1;
+                self.notify(old_key, old_value, EvictReason::Capacity);
+                Ok(None)
+            }
+        }
+    }
+
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        if self.expired(i, self.read_now()) {
+            self.expire_at(i);
+            return None;
+        }
+        self.stats.removals += 1;
+        Some(self.remove_at(i))
+    }
+
+    /// Keeps the live entries for which `keep` returns true; expired entries
+    /// go too (counted as expirations).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.purge_expired();
+        let mut i = 0;
+        while i < self.nodes.len() {
+            let node = &mut self.nodes[i];
+            if keep(&node.key, &mut node.value) {
+                i += 1;
+            } else {
+                self.stats.removals += 1;
+                // The last node moves into slot `i`: look at it next.
+                self.remove_at(i as u32);
+            }
+        }
+    }
+
+    /// Removes every expired entry now. Writes do this on their own.
+    pub(crate) fn purge_expired(&mut self) -> usize {
+        match self.config.ttl {
+            Some(_) => self.purge_until(self.config.now()),
+            None => 0,
+        }
+    }
+
+    /// Purges expired entries before a write and returns the write's instant.
+    fn write_now(&mut self) -> u64 {
+        if self.config.ttl.is_none() {
+            return 0;
+        }
+        let now = self.config.now();
+        self.purge_until(now);
+        now
+    }
+
+    fn purge_until(&mut self, now: u64) -> usize {
+        let mut purged = 0;
+        while self.expiry.head != NIL && self.stamps[self.expiry.head as usize].expires <= now {
+            self.expire_at(self.expiry.head);
+            purged += 1;
+        }
+        purged
+    }
+
+    fn expire_at(&mut self, i: u32) {
+        let (key, value) = self.remove_at(i);
+        self.stats.expirations += 1;
+        self.notify(key, value, EvictReason::Expired);
+    }
+
+    fn restamp(&mut self, i: u32, now: u64) {
+        if let Some(ttl) = self.config.ttl {
+            self.stamps[i as usize].expires = now.saturating_add(ttl);
+            self.expiry.move_to_back(&mut self.stamps, i);
+        }
+    }
+
+    fn push(&mut self, key: K, value: V, hash: u64, now: u64) {
+        let i = self.nodes.len();
+        if i == self.nodes.capacity() {
+            // Double, but never past the cap: a full collection holds no slack.
+            let extra = i.max(4).min(self.config.cap - i);
+            self.nodes.reserve_exact(extra);
+            if self.config.ttl.is_some() {
+                self.stamps.reserve_exact(extra);
+            }
+        }
+        let i = i as u32;
+        let links = Links { prev: NIL, next: NIL };
+        self.nodes.push(Node { key, value, hash, links });
+        self.order.push_back(&mut self.nodes, i);
+        if let Some(ttl) = self.config.ttl {
+            self.stamps.push(Stamp { expires: now.saturating_add(ttl), links });
+            self.expiry.push_back(&mut self.stamps, i);
+        }
+        let nodes = &self.nodes;
+        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+    }
+
+    /// Evicts the head of the eviction order by reusing its slot for the new
+    /// entry: no allocation, no slab movement. Returns the evicted entry.
+    fn replace_head(&mut self, key: K, value: V, hash: u64, now: u64) -> (K, V) {
+        let i = self.order.head;
+        self.unindex(i);
+        let node = &mut self.nodes[i as usize];
+        let old_key = std::mem::replace(&mut node.key, key);
+        let old_value = std::mem::replace(&mut node.value, value);
+        node.hash = hash;
+        self.order.move_to_back(&mut self.nodes, i);
+        self.restamp(i, now);
+        let nodes = &self.nodes;
+        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+        (old_key, old_value)
+    }
+
+    fn unindex(&mut self, i: u32) {
+        let hash = self.nodes[i as usize].hash;
+        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
+            entry.remove();
+        }
+    }
+
+    /// Removes slot `i`, moving the last node into it so the slab stays dense.
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        self.unindex(i);
+        self.order.unlink(&mut self.nodes, i);
+        let ttl = self.config.ttl.is_some();
+        if ttl {
+            self.expiry.unlink(&mut self.stamps, i);
+        }
+        let last = (self.nodes.len() - 1) as u32;
+        let node = self.nodes.swap_remove(i as usize);
+        if ttl {
+            self.stamps.swap_remove(i as usize);
+        }
+        if last != i {
+            self.order.relocate(&mut self.nodes, last, i);
+            if ttl {
+                self.expiry.relocate(&mut self.stamps, last, i);
+            }
+            let hash = self.nodes[i as usize].hash;
+            if let Some(slot) = self.index.find_mut(hash, |&j| j == last) {
+                *slot = i;
+            }
+        }
+        (node.key, node.value)
+    }
+
+    /// Entries in eviction order, next victim first (for tests and debugging).
+    pub(crate) fn eviction_order(&self) -> impl Iterator<Item = &K> + '_ {
+        let mut at = self.order.head;
+        std::iter::from_fn(move || {
+            let node = self.nodes.get(at as usize)?;
+            at = node.links.next;
+            Some(&node.key)
+        })
+    }
+}
+
+/// Borrowing iterator over live entries.
+pub(crate) struct Live<'a, K, V> {
+    nodes: std::slice::Iter<'a, Node<K, V>>,
+    stamps: &'a [Stamp],
+    at: usize,
+    now: Option<u64>,
+}
+
+impl<K, V> Clone for Live<'_, K, V> {
+    fn clone(&self) -> Self {
+        Live { nodes: self.nodes.clone(), stamps: self.stamps, at: self.at, now: self.now }
+    }
+}
+
+impl<'a, K, V> Iterator for Live<'a, K, V> {
+    type Item = &'a Node<K, V>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let node = self.nodes.next()?;
+            let at = self.at;
+            self.at += 1;
+            match self.now {
+                Some(now) if self.stamps[at].expires <= now => continue,
+                _ => return Some(node),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (_, upper) = self.nodes.size_hint();
+        match self.now {
+            None => (upper.unwrap_or(0), upper),
+            Some(_) => (0, upper),
+        }
+    }
+}
+
+/// Owning iterator over live entries.
+pub(crate) struct IntoLive<K, V> {
+    nodes: std::vec::IntoIter<Node<K, V>>,
+    stamps: std::vec::IntoIter<Stamp>,
+    now: Option<u64>,
+}
+
+impl<K, V> Iterator for IntoLive<K, V> {
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        loop {
+            let node = self.nodes.next()?;
+            let expires = self.stamps.next().map(|s| s.expires);
+            match (self.now, expires) {
+                (Some(now), Some(expires)) if expires <= now => continue,
+                _ => return Some((node.key, node.value)),
+            }
+        }
+    }
+}

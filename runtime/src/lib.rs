@@ -1,0 +1,19 @@
+//! Runtime support for [`leakproof`](https://docs.rs/leakproof): the bounded
+//! collections that `#[bounded]` fields become, and (in later modules) the
+//! lifecycle, event, task and report types that `#[lifecycle]` generates code
+//! against.
+//!
+//! Users normally depend on the `leakproof` facade crate, which re-exports
+//! everything here together with the macros.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bounded;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use bounded::{
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Clock, Evict, EvictReason,
+    ManualClock, Rejected, SystemClock,
+};
