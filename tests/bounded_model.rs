@@ -1,0 +1,319 @@
+//! Model-based tests: random operation sequences run against each bounded
+//! wrapper and against a deliberately naive reference model (a `Vec` of
+//! entries with ages), compared after every step.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use leakproof::{BoundStats, BoundedDeque, BoundedMap, Evict, EvictReason, ManualClock};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u8, u32),
+    Get(u8),
+    GetMut(u8),
+    Contains(u8),
+    Peek(u8),
+    Remove(u8),
+    Advance(u16),
+    Purge,
+    RetainEven,
+    Clear,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // Few keys so that hits, updates and evictions are common.
+    let key = 0u8..12;
+    prop_oneof![
+        6 => (key.clone(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        3 => key.clone().prop_map(Op::Get),
+        1 => key.clone().prop_map(Op::GetMut),
+        2 => key.clone().prop_map(Op::Contains),
+        2 => key.clone().prop_map(Op::Peek),
+        2 => key.prop_map(Op::Remove),
+        2 => (0u16..400).prop_map(Op::Advance),
+        1 => Just(Op::Purge),
+        1 => Just(Op::RetainEven),
+        1 => Just(Op::Clear),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: u8,
+    value: u32,
+    /// When it was last written (insert or update), for TTL order.
+    written: u64,
+    expires: Option<u64>,
+    /// Tick of last use (LRU) and of first insertion (FIFO).
+    used: u64,
+    inserted: u64,
+}
+
+/// The reference: a plain `Vec`, every rule written the obvious way.
+struct Model {
+    cap: usize,
+    evict: Evict,
+    ttl: Option<u64>,
+    now: u64,
+    tick: u64,
+    entries: Vec<Entry>,
+    stats: BoundStats,
+    events: Vec<(u8, u32, EvictReason)>,
+}
+
+impl Model {
+    fn next_tick(&mut self) -> u64 {
+        self.tick += 1;
+        self.tick
+    }
+
+    fn is_expired(&self, e: &Entry) -> bool {
+        e.expires.is_some_and(|at| at <= self.now)
+    }
+
+    fn purge(&mut self) -> usize {
+        let mut expired: Vec<Entry> =
+            self.entries.iter().filter(|e| self.is_expired(e)).cloned().collect();
+        expired.sort_by_key(|e| e.written);
+        let now = self.now;
+        self.entries.retain(|e| !e.expires.is_some_and(|at| at <= now));
+        for e in &expired {
+            self.stats.expirations += 1;
+            self.events.push((e.key, e.value, EvictReason::Expired));
+        }
+        expired.len()
+    }
+
+    fn position(&self, key: u8) -> Option<usize> {
+        self.entries.iter().position(|e| e.key == key)
+    }
+
+    fn expire_one(&mut self, i: usize) {
+        let e = self.entries.remove(i);
+        self.stats.expirations += 1;
+        self.events.push((e.key, e.value, EvictReason::Expired));
+    }
+
+    fn insert(&mut self, key: u8, value: u32) -> Result<Option<u32>, (u8, u32)> {
+        self.purge();
+        let tick = self.next_tick();
+        let expires = self.ttl.map(|ttl| self.now + ttl);
+        if let Some(i) = self.position(key) {
+            let e = &mut self.entries[i];
+            let old = std::mem::replace(&mut e.value, value);
+            e.written = tick;
+            e.expires = expires;
+            if self.evict == Evict::Lru {
+                e.used = tick;
+            }
+            return Ok(Some(old));
+        }
+        self.stats.inserts += 1;
+        if self.entries.len() >= self.cap {
+            let victim = match self.evict {
+                Evict::Reject => {
+                    self.stats.rejections += 1;
+                    return Err((key, value));
+                }
+                Evict::Lru => self.entries.iter().enumerate().min_by_key(|(_, e)| e.used),
+                Evict::Fifo => self.entries.iter().enumerate().min_by_key(|(_, e)| e.inserted),
+            };
+            let i = victim.map(|(i, _)| i).expect("a full model has entries");
+            let e = self.entries.remove(i);
+            self.stats.evictions += 1;
+            self.events.push((e.key, e.value, EvictReason::Capacity));
+        }
+        self.entries.push(Entry { key, value, written: tick, expires, used: tick, inserted: tick });
+        Ok(None)
+    }
+
+    fn touch(&mut self, key: u8) -> Option<u32> {
+        let Some(i) = self.position(key) else {
+            self.stats.misses += 1;
+            return None;
+        };
+        if self.is_expired(&self.entries[i]) {
+            self.stats.misses += 1;
+            self.expire_one(i);
+            return None;
+        }
+        self.stats.hits += 1;
+        let tick = self.next_tick();
+        if self.evict == Evict::Lru {
+            self.entries[i].used = tick;
+        }
+        Some(self.entries[i].value)
+    }
+
+    fn peek(&self, key: u8) -> Option<u32> {
+        let e = &self.entries[self.position(key)?];
+        (!self.is_expired(e)).then_some(e.value)
+    }
+
+    fn remove(&mut self, key: u8) -> Option<u32> {
+        let i = self.position(key)?;
+        if self.is_expired(&self.entries[i]) {
+            self.expire_one(i);
+            return None;
+        }
+        self.stats.removals += 1;
+        Some(self.entries.remove(i).value)
+    }
+
+    fn live(&self) -> Vec<(u8, u32)> {
+        let mut live: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|e| !self.is_expired(e))
+            .map(|e| (e.key, e.value))
+            .collect();
+        live.sort();
+        live
+    }
+}
+
+fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let clock = ManualClock::new();
+    let mut builder = BoundedMap::<u8, u32>::builder().cap(cap).evict(evict).clock(clock.clone());
+    if let Some(ttl) = ttl {
+        builder = builder.ttl(Duration::from_millis(ttl));
+    }
+    let mut map = builder.build();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    map.on_evict(move |k, v, why| sink.lock().unwrap().push((k, v, why)));
+    let mut model = Model {
+        cap,
+        evict,
+        ttl,
+        now: 0,
+        tick: 0,
+        entries: Vec::new(),
+        stats: BoundStats::default(),
+        events: Vec::new(),
+    };
+
+    for op in ops {
+        match op {
+            Op::Insert(k, v) => {
+                let got = map.insert(k, v).map_err(|r| r.into_inner());
+                prop_assert_eq!(got, model.insert(k, v), "insert({}, {})", k, v);
+            }
+            Op::Get(k) => prop_assert_eq!(map.get(&k).copied(), model.touch(k)),
+            Op::GetMut(k) => {
+                let got = map.get_mut(&k).map(|v| {
+                    let old = *v;
+                    *v = v.wrapping_add(1);
+                    old
+                });
+                let want = model.touch(k);
+                if let Some(i) = want.and(model.position(k)) {
+                    model.entries[i].value = model.entries[i].value.wrapping_add(1);
+                }
+                prop_assert_eq!(got, want);
+            }
+            Op::Contains(k) => prop_assert_eq!(map.contains_key(&k), model.touch(k).is_some()),
+            Op::Peek(k) => prop_assert_eq!(map.peek(&k).copied(), model.peek(k)),
+            Op::Remove(k) => prop_assert_eq!(map.remove(&k), model.remove(k)),
+            Op::Advance(ms) => {
+                clock.advance(Duration::from_millis(u64::from(ms)));
+                model.now += u64::from(ms);
+            }
+            Op::Purge => prop_assert_eq!(map.purge_expired(), model.purge()),
+            Op::RetainEven => {
+                map.retain(|k, _| k % 2 == 0);
+                model.purge();
+                let before = model.entries.len();
+                model.entries.retain(|e| e.key % 2 == 0);
+                model.stats.removals += (before - model.entries.len()) as u64;
+            }
+            Op::Clear => {
+                map.clear();
+                model.stats.removals += model.entries.len() as u64;
+                model.entries.clear();
+            }
+        }
+        // After every step: the bound, the contents, the counters, the events.
+        prop_assert!(map.len() <= cap);
+        prop_assert_eq!(map.len(), model.entries.len());
+        let mut live: Vec<_> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        live.sort();
+        prop_assert_eq!(live, model.live(), "no expired entry is ever returned");
+        let stats = map.stats();
+        prop_assert_eq!(stats, model.stats);
+        prop_assert_eq!(
+            stats.inserts,
+            map.len() as u64 + stats.evictions + stats.expirations + stats.removals + stats.rejections
+        );
+        prop_assert_eq!(&*events.lock().unwrap(), &model.events);
+    }
+    Ok(())
+}
+
+fn policy() -> impl Strategy<Value = Evict> {
+    prop_oneof![Just(Evict::Lru), Just(Evict::Fifo), Just(Evict::Reject)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn map_matches_model(
+        cap in 1usize..8,
+        evict in policy(),
+        ops in proptest::collection::vec(op(), 1..120),
+    ) {
+        run_map(cap, evict, None, ops)?;
+    }
+
+    #[test]
+    fn map_with_ttl_matches_model(
+        cap in 1usize..8,
+        evict in policy(),
+        ttl in 1u64..1_000,
+        ops in proptest::collection::vec(op(), 1..120),
+    ) {
+        run_map(cap, evict, Some(ttl), ops)?;
+    }
+
+    #[test]
+    fn deque_matches_model(
+        cap in 1usize..8,
+        evict in policy(),
+        ops in proptest::collection::vec(prop_oneof![
+            4 => any::<u16>().prop_map(Some),
+            1 => Just(None),
+        ], 1..100),
+    ) {
+        let mut deque = BoundedDeque::<u16>::builder().cap(cap).evict(evict).build();
+        let mut model: VecDeque<u16> = VecDeque::new();
+        let (mut evictions, mut rejections) = (0, 0);
+        for op in ops {
+            match op {
+                Some(v) => {
+                    let got = deque.push_back(v).map_err(|r| r.into_inner());
+                    if model.len() < cap {
+                        model.push_back(v);
+                        prop_assert_eq!(got, Ok(()));
+                    } else if evict == Evict::Reject {
+                        rejections += 1;
+                        prop_assert_eq!(got, Err(v));
+                    } else {
+                        model.pop_front();
+                        model.push_back(v);
+                        evictions += 1;
+                        prop_assert_eq!(got, Ok(()));
+                    }
+                }
+                None => prop_assert_eq!(deque.pop_front(), model.pop_front()),
+            }
+            prop_assert!(deque.len() <= cap);
+            prop_assert!(deque.iter().eq(model.iter()));
+            prop_assert_eq!(deque.stats().evictions, evictions);
+            prop_assert_eq!(deque.stats().rejections, rejections);
+        }
+    }
+}
