@@ -28,7 +28,7 @@ pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) 
         errors.push(
             Error::custom(format!(
                 "`#[bounded]` cannot rewrite `{}`: it rewrites {SUPPORTED}, spelled out (a type alias hides which collection it is). For another type, use a leakproof runtime type directly or mark the field `#[unbounded(reason = \"...\")]`",
-                ty.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">").replace(" ,", ",")
+                pretty(ty)
             ))
             .with_span(ty),
         );
@@ -45,4 +45,14 @@ pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) 
             .with_span(&ttl.span()),
         );
     }
+}
+
+/// A type as a user would write it: `std::collections::BTreeSet<String>`
+/// rather than the token printer's `std :: collections :: BTreeSet < String >`.
+pub fn pretty(ty: &Type) -> String {
+    let mut out = ty.to_token_stream().to_string();
+    for (from, to) in [(" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("& ", "&")] {
+        out = out.replace(from, to);
+    }
+    out
 }

@@ -21,7 +21,28 @@ pub struct BoundedArgs {
 /// `#[unbounded(reason = "...")]`.
 #[derive(Debug, FromMeta)]
 pub struct UnboundedArgs {
-    pub reason: Option<SpannedValue<String>>,
+    pub reason: Option<SpannedValue<Reason>>,
+}
+
+/// The text of `reason = "..."`.
+#[derive(Debug, Clone)]
+pub struct Reason(pub String);
+
+impl FromMeta for Reason {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        expect_string(expr, "reason", "`reason = \"one entry per live socket\"`")
+            .map(Reason)
+            .map_err(|err| err.with_span(expr))
+    }
+}
+
+/// The string inside `key = "..."`, or an error that shows how to quote it.
+fn expect_string(expr: &Expr, key: &str, example: &str) -> darling::Result<String> {
+    match expr {
+        Expr::Group(group) => expect_string(&group.expr, key, example),
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
+        _ => Err(Error::custom(format!("`{key}` takes a string literal, e.g. {example}"))),
+    }
 }
 
 /// `#[lifecycle(...)]` on the struct.
@@ -96,6 +117,12 @@ pub enum Policy {
 }
 
 impl FromMeta for Policy {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        expect_string(expr, "evict", "`evict = \"lru\"`, `\"fifo\"` or `\"reject\"`")
+            .and_then(|s| Self::from_string(&s))
+            .map_err(|err| err.with_span(expr))
+    }
+
     fn from_string(value: &str) -> darling::Result<Self> {
         match value {
             "lru" => Ok(Policy::Lru),
@@ -126,6 +153,12 @@ pub struct Ttl(pub Duration);
 const TTL_HELP: &str = "write a duration such as `ttl = \"250ms\"`, `\"30s\"`, `\"5m\"` or `\"1h 30m\"`";
 
 impl FromMeta for Ttl {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        expect_string(expr, "ttl", "`ttl = \"300s\"` or `ttl = \"5m\"`")
+            .and_then(|s| Self::from_string(&s))
+            .map_err(|err| err.with_span(expr))
+    }
+
     fn from_string(value: &str) -> darling::Result<Self> {
         let duration = humantime::parse_duration(value).map_err(|err| {
             Error::custom(format!("malformed duration `{value}` ({err}): {TTL_HELP}"))

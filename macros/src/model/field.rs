@@ -134,12 +134,12 @@ fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -
             errors.push(Error::custom(HELP).with_span(&attr.meta));
             FieldKind::Unbounded { reason: String::new() }
         }
-        Some(reason) if reason.trim().is_empty() => {
+        Some(reason) if reason.0.trim().is_empty() => {
             errors.push(
                 Error::custom(format!("the reason is empty: {HELP}")).with_span(&reason.span()),
             );
             FieldKind::Unbounded { reason: String::new() }
         }
-        Some(reason) => FieldKind::Unbounded { reason: reason.into_inner() },
+        Some(reason) => FieldKind::Unbounded { reason: reason.into_inner().0 },
     }
 }

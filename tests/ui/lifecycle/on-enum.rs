@@ -1,0 +1,9 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+enum Server {
+    Up,
+    Down,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use leakproof::prelude::*;
+
+#[lifecycle(crat = leakproof)]
+struct Server {
+    name: String,
+}
+
+fn main() {}

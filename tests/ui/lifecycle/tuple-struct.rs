@@ -1,0 +1,6 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Server(u32, String);
+
+fn main() {}
