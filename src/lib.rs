@@ -13,8 +13,7 @@ pub use leakproof_runtime::{
 pub mod prelude {
     pub use leakproof_macros::{bounded, lifecycle};
     pub use leakproof_runtime::{
-        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, ManualClock,
-        Rejected,
+        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, ManualClock, Rejected,
     };
 }
 

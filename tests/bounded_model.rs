@@ -79,7 +79,7 @@ impl Model {
             self.entries.iter().filter(|e| self.is_expired(e)).cloned().collect();
         expired.sort_by_key(|e| e.written);
         let now = self.now;
-        self.entries.retain(|e| !e.expires.is_some_and(|at| at <= now));
+        self.entries.retain(|e| e.expires.is_none_or(|at| at > now));
         for e in &expired {
             self.stats.expirations += 1;
             self.events.push((e.key, e.value, EvictReason::Expired));
@@ -164,12 +164,8 @@ impl Model {
     }
 
     fn live(&self) -> Vec<(u8, u32)> {
-        let mut live: Vec<_> = self
-            .entries
-            .iter()
-            .filter(|e| !self.is_expired(e))
-            .map(|e| (e.key, e.value))
-            .collect();
+        let mut live: Vec<_> =
+            self.entries.iter().filter(|e| !self.is_expired(e)).map(|e| (e.key, e.value)).collect();
         live.sort();
         live
     }
@@ -246,7 +242,11 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
         prop_assert_eq!(stats, model.stats);
         prop_assert_eq!(
             stats.inserts,
-            map.len() as u64 + stats.evictions + stats.expirations + stats.removals + stats.rejections
+            map.len() as u64
+                + stats.evictions
+                + stats.expirations
+                + stats.removals
+                + stats.rejections
         );
         prop_assert_eq!(&*events.lock().unwrap(), &model.events);
     }

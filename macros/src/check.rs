@@ -51,7 +51,15 @@ pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) 
 /// rather than the token printer's `std :: collections :: BTreeSet < String >`.
 pub fn pretty(ty: &Type) -> String {
     let mut out = ty.to_token_stream().to_string();
-    for (from, to) in [(" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("& ", "&")] {
+    for (from, to) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
         out = out.replace(from, to);
     }
     out

@@ -13,9 +13,9 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Path, Type};
 
+use crate::model::Bounded;
 use crate::model::attrs::{Cap, MAX_CAP};
 use crate::model::collection::CollectionKind;
-use crate::model::Bounded;
 
 /// The runtime type the field becomes, or `None` when the written type is
 /// not a collection this attribute rewrites (an error was already pushed).
@@ -33,7 +33,8 @@ pub fn rewrite_type(bounded: &Bounded, krate: &Path) -> Option<Type> {
         None => quote!(1),
     };
     let evict = proc_macro2::Literal::u8_unsuffixed(bounded.policy.code());
-    let ttl = proc_macro2::Literal::u64_unsuffixed(bounded.ttl.as_ref().map_or(0, |ttl| ttl.nanos()));
+    let ttl =
+        proc_macro2::Literal::u64_unsuffixed(bounded.ttl.as_ref().map_or(0, |ttl| ttl.nanos()));
     let hasher = match &collection.hasher {
         Some(hasher) => hasher.to_token_stream(),
         None => quote!(#private::RandomState),

@@ -63,8 +63,7 @@ pub enum Cap {
 /// The largest cap the runtime accepts (it links entries by `u32` index).
 pub const MAX_CAP: u64 = u32::MAX as u64 - 1;
 
-const CAP_HELP: &str =
-    "`cap` takes a positive integer or a const expression of type `usize`, e.g. `cap = 10_000` or `cap = MAX_SOCKETS`";
+const CAP_HELP: &str = "`cap` takes a positive integer or a const expression of type `usize`, e.g. `cap = 10_000` or `cap = MAX_SOCKETS`";
 
 impl FromMeta for Cap {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
@@ -150,7 +149,8 @@ impl Policy {
 #[derive(Debug, Clone, Copy)]
 pub struct Ttl(pub Duration);
 
-const TTL_HELP: &str = "write a duration such as `ttl = \"250ms\"`, `\"30s\"`, `\"5m\"` or `\"1h 30m\"`";
+const TTL_HELP: &str =
+    "write a duration such as `ttl = \"250ms\"`, `\"30s\"`, `\"5m\"` or `\"1h 30m\"`";
 
 impl FromMeta for Ttl {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {

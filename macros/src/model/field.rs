@@ -15,7 +15,7 @@ const FIELD_ATTRS: &[&str] = &["bounded", "unbounded"];
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     /// `#[bounded(...)]`: the type is rewritten to a runtime wrapper.
-    Bounded(Bounded),
+    Bounded(Box<Bounded>),
     /// `#[unbounded(reason = "...")]`: reviewed, left as written.
     Unbounded {
         #[allow(dead_code)] // read by the report generator, which comes next
@@ -114,7 +114,7 @@ pub fn parse_bounded(
         Some(args) => (args.evict.unwrap_or(default_policy), args.ttl, args.krate),
         None => (default_policy, None, None),
     };
-    FieldKind::Bounded(Bounded { cap, policy, ttl, collection, krate })
+    FieldKind::Bounded(Box::new(Bounded { cap, policy, ttl, collection, krate }))
 }
 
 fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -> FieldKind {

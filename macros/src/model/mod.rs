@@ -62,11 +62,9 @@ impl Container {
         };
         let mut item = item;
         let fields = match &mut item.fields {
-            Fields::Named(named) => named
-                .named
-                .iter_mut()
-                .map(|field| Field::from_syn(field, errors))
-                .collect(),
+            Fields::Named(named) => {
+                named.named.iter_mut().map(|field| Field::from_syn(field, errors)).collect()
+            }
             Fields::Unnamed(unnamed) => {
                 errors.push(
                     Error::custom(

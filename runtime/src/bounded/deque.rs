@@ -52,7 +52,12 @@ impl<T, const CAP: usize, const EVICT: u8> BoundedDeque<T, CAP, EVICT> {
     }
 
     fn from_config(config: Config) -> Self {
-        BoundedDeque { items: VecDeque::new(), config, stats: BoundStats::default(), listener: None }
+        BoundedDeque {
+            items: VecDeque::new(),
+            config,
+            stats: BoundStats::default(),
+            listener: None,
+        }
     }
 
     /// Values held.

@@ -267,8 +267,8 @@ impl<K: Clone, V: Clone, S: Clone, const CAP: usize, const EVICT: u8, const TTL:
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S, const CAP: usize, const EVICT: u8, const TTL: u64>
-    fmt::Debug for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: fmt::Debug, V: fmt::Debug, S, const CAP: usize, const EVICT: u8, const TTL: u64> fmt::Debug
+    for BoundedMap<K, V, S, CAP, EVICT, TTL>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Entries<'a, K, V>(Iter<'a, K, V>);

@@ -128,14 +128,8 @@ pub const MAX_CAP: usize = (u32::MAX - 1) as usize;
 
 impl Config {
     pub(crate) fn new(cap: usize, evict: Evict, ttl: Option<Duration>) -> Self {
-        assert!(
-            cap > 0,
-            "a bounded collection needs a cap of at least 1 (got 0)"
-        );
-        assert!(
-            cap <= MAX_CAP,
-            "a bounded collection's cap must be at most {MAX_CAP} (got {cap})"
-        );
+        assert!(cap > 0, "a bounded collection needs a cap of at least 1 (got 0)");
+        assert!(cap <= MAX_CAP, "a bounded collection's cap must be at most {MAX_CAP} (got {cap})");
         let ttl = ttl.map(clock::saturating_nanos);
         assert!(ttl != Some(0), "a bounded collection's ttl must be longer than zero");
         Config { cap, evict, ttl, clock: None }

@@ -30,8 +30,13 @@ use super::{BoundStats, Builder, Config, Evict, EvictReason, Rejected};
 /// assert!(!closed.contains(&0));
 /// assert_eq!(closed.stats().evictions, 997);
 /// ```
-pub struct BoundedSet<T, S = RandomState, const CAP: usize = 0, const EVICT: u8 = 0, const TTL: u64 = 0>
-{
+pub struct BoundedSet<
+    T,
+    S = RandomState,
+    const CAP: usize = 0,
+    const EVICT: u8 = 0,
+    const TTL: u64 = 0,
+> {
     table: Table<T, (), S>,
 }
 

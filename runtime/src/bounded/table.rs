@@ -232,9 +232,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         Q: Eq + ?Sized,
     {
         let nodes = &self.nodes;
-        self.index
-            .find(hash, |&i| nodes[i as usize].key.borrow() == key)
-            .copied()
+        self.index.find(hash, |&i| nodes[i as usize].key.borrow() == key).copied()
     }
 
     fn lookup<Q>(&self, key: &Q) -> Option<u32>
@@ -283,19 +281,41 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
 
     /// Inserts or updates. `Ok(Some(old))` for an update, `Ok(None)` for a
     /// new entry, `Err` when full under [`Evict::Reject`].
+    ///
+    /// Expired entries go first, oldest first. The first of them lends its
+    /// slot to a new key, which saves a removal and a push on the TTL path:
+    /// in steady state each write expires about one entry.
     pub(crate) fn insert(&mut self, key: K, value: V) -> Result<Option<V>, Rejected<(K, V)>> {
-        let now = self.write_now();
+        let now = self.read_now();
         let hash = self.hasher.hash_one(&key);
         if let Some(i) = self.find(hash, &key) {
-            let node = &mut self.nodes[i as usize];
-            let old = std::mem::replace(&mut node.value, value);
-            if self.config.evict == Evict::Lru {
-                self.order.move_to_back(&mut self.nodes, i);
+            if !self.expired(i, now) {
+                let node = &mut self.nodes[i as usize];
+                let old = std::mem::replace(&mut node.value, value);
+                if self.config.evict == Evict::Lru {
+                    self.order.move_to_back(&mut self.nodes, i);
+                }
+                let now = now.unwrap_or(0);
+                self.restamp(i, now);
+                self.purge_until(now);
+                return Ok(Some(old));
             }
-            self.restamp(i, now);
-            return Ok(Some(old));
+            // The key's own entry expired: purge it (with any older ones, in
+            // order) and insert afresh.
+            self.purge_until(now.unwrap_or(0));
         }
         self.stats.inserts += 1;
+        if let Some(now) = now {
+            let head = self.expiry.head;
+            if head != NIL && self.stamps[head as usize].expires <= now {
+                let (old_key, old_value) = self.reuse_slot(head, key, value, hash, now);
+                self.stats.expirations += 1;
+                self.notify(old_key, old_value, EvictReason::Expired);
+                self.purge_until(now);
+                return Ok(None);
+            }
+        }
+        let now = now.unwrap_or(0);
         if self.nodes.len() < self.config.cap {
             self.push(key, value, hash, now);
             return Ok(None);
@@ -306,7 +326,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
                 Err(Rejected((key, value)))
             }
             Evict::Lru | Evict::Fifo => {
-                let (old_key, old_value) = self.replace_head(key, value, hash, now);
+                let victim = self.order.head;
+                let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now);
                 self.stats.evictions += 1;
                 self.notify(old_key, old_value, EvictReason::Capacity);
                 Ok(None)
@@ -353,16 +374,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
     }
 
-    /// Purges expired entries before a write and returns the write's instant.
-    fn write_now(&mut self) -> u64 {
-        if self.config.ttl.is_none() {
-            return 0;
-        }
-        let now = self.config.now();
-        self.purge_until(now);
-        now
-    }
-
     fn purge_until(&mut self, now: u64) -> usize {
         let mut purged = 0;
         while self.expiry.head != NIL && self.stamps[self.expiry.head as usize].expires <= now {
@@ -407,10 +418,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
     }
 
-    /// Evicts the head of the eviction order by reusing its slot for the new
-    /// entry: no allocation, no slab movement. Returns the evicted entry.
-    fn replace_head(&mut self, key: K, value: V, hash: u64, now: u64) -> (K, V) {
-        let i = self.order.head;
+    /// Replaces slot `i`'s entry with a new one in place (no allocation, no
+    /// slab movement), making it the newest in both orders. Returns the old
+    /// entry. Used for capacity eviction and for reusing an expired slot.
+    fn reuse_slot(&mut self, i: u32, key: K, value: V, hash: u64, now: u64) -> (K, V) {
         self.unindex(i);
         let node = &mut self.nodes[i as usize];
         let old_key = std::mem::replace(&mut node.key, key);
