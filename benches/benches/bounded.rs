@@ -161,13 +161,13 @@ fn vs_std(c: &mut Criterion) {
     let mut bounded: BoundedMap<u64, u64> = BoundedMap::with_cap(10 * N);
     bounded.extend(keys.iter().map(|&k| (k, k)));
     group.bench_function("get/std HashMap", |b| {
-        b.iter(|| lookups.iter().filter(|k| std_map.get(k).is_some()).count())
+        b.iter(|| lookups.iter().filter_map(|k| std_map.get(k)).count())
     });
     group.bench_function("get/leakproof BoundedMap", |b| {
-        b.iter(|| lookups.iter().filter(|k| bounded.get(*k).is_some()).count())
+        b.iter(|| lookups.iter().filter_map(|k| bounded.get(k).copied()).count())
     });
     group.bench_function("peek/leakproof BoundedMap", |b| {
-        b.iter(|| lookups.iter().filter(|k| bounded.peek(*k).is_some()).count())
+        b.iter(|| lookups.iter().filter_map(|k| bounded.peek(k)).count())
     });
 
     let std_set: HashSet<u64> = keys.iter().copied().collect();

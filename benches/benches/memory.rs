@@ -29,7 +29,7 @@ fn bytes_per_entry<C: Cache>(name: &str, make: impl FnOnce() -> C, entries: usiz
         cache.insert(key, key);
     }
     let bytes = live_bytes() - before;
-    let len = cache.len();
+    let len = cache.entries();
     println!(
         "{name:<28} {len:>9} entries {bytes:>12} bytes {:>8.1} bytes/entry",
         bytes as f64 / len.max(1) as f64
@@ -46,7 +46,7 @@ fn ttl_run<C: Cache>(name: &str, mut cache: C) {
     for (i, &key) in keys.iter().enumerate() {
         cache.insert(key, key);
         if i % 100_000 == 0 {
-            peak_len = peak_len.max(cache.len());
+            peak_len = peak_len.max(cache.entries());
             peak_bytes = peak_bytes.max(live_bytes() - base);
         }
     }
@@ -57,7 +57,7 @@ fn ttl_run<C: Cache>(name: &str, mut cache: C) {
         "{name:<12} {:>7.1} ns/op  peak live entries {peak_len:>9}  peak heap {:>8.1} MB  after expiry {:>9} entries",
         elapsed.as_nanos() as f64 / N as f64,
         peak_bytes as f64 / 1e6,
-        cache.len(),
+        cache.entries(),
     );
 }
 
@@ -100,7 +100,7 @@ impl Cache for HashMapCache {
     fn get(&mut self, key: u64) -> bool {
         self.0.contains_key(&key)
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         self.0.len()
     }
 }

@@ -15,7 +15,7 @@ use leakproof::{BoundedMap, Evict};
 pub trait Cache {
     fn insert(&mut self, key: u64, value: u64);
     fn get(&mut self, key: u64) -> bool;
-    fn len(&mut self) -> usize;
+    fn entries(&mut self) -> usize;
 }
 
 impl<S: BuildHasher> Cache for BoundedMap<u64, u64, S> {
@@ -25,7 +25,7 @@ impl<S: BuildHasher> Cache for BoundedMap<u64, u64, S> {
     fn get(&mut self, key: u64) -> bool {
         BoundedMap::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         BoundedMap::len(self)
     }
 }
@@ -45,7 +45,7 @@ impl<S: BuildHasher> Cache for lru::LruCache<u64, u64, S> {
     fn get(&mut self, key: u64) -> bool {
         lru::LruCache::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         lru::LruCache::len(self)
     }
 }
@@ -61,7 +61,7 @@ impl<S: BuildHasher> Cache for hashlink::LruCache<u64, u64, S> {
     fn get(&mut self, key: u64) -> bool {
         hashlink::LruCache::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         hashlink::LruCache::len(self)
     }
 }
@@ -77,7 +77,7 @@ impl<S: BuildHasher> Cache for schnellru::LruMap<u64, u64, schnellru::ByLength, 
     fn get(&mut self, key: u64) -> bool {
         schnellru::LruMap::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         schnellru::LruMap::len(self)
     }
 }
@@ -104,7 +104,7 @@ impl<S: BuildHasher + Clone> Cache for QuickCache<S> {
     fn get(&mut self, key: u64) -> bool {
         quick_cache::unsync::Cache::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         quick_cache::unsync::Cache::len(self)
     }
 }
@@ -126,7 +126,7 @@ impl<S: BuildHasher + Clone> Cache for mini_moka::unsync::Cache<u64, u64, S> {
     fn get(&mut self, key: u64) -> bool {
         mini_moka::unsync::Cache::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         self.entry_count() as usize
     }
 }
@@ -150,7 +150,7 @@ impl<S: BuildHasher + Clone + Send + Sync + 'static> Cache for moka::sync::Cache
     fn get(&mut self, key: u64) -> bool {
         moka::sync::Cache::get(self, &key).is_some()
     }
-    fn len(&mut self) -> usize {
+    fn entries(&mut self) -> usize {
         self.run_pending_tasks();
         self.entry_count() as usize
     }
