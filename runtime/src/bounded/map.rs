@@ -73,60 +73,7 @@ impl<K, V, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64>
 impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64>
     BoundedMap<K, V, S, CAP, EVICT, TTL>
 {
-    /// An empty LRU map holding at most `cap` entries, hashing with `hasher`.
-    ///
-    /// # Panics
-    /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
-    pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
-        Self::from_config(Config::new(cap, Evict::Lru, None), hasher)
-    }
-
-    pub(crate) fn from_config(config: Config, hasher: S) -> Self {
-        BoundedMap { table: Table::new(config, hasher) }
-    }
-
-    /// Entries held. With a TTL this may include expired entries that no
-    /// write has purged yet; they are never returned, and
-    /// [`purge_expired`](Self::purge_expired) drops them.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// True when no entry is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The most entries this map will hold.
-    pub fn cap(&self) -> usize {
-        self.table.config.cap
-    }
-
-    /// The eviction policy.
-    pub fn evict_policy(&self) -> Evict {
-        self.table.config.evict
-    }
-
-    /// The TTL, if entries expire.
-    pub fn ttl(&self) -> Option<Duration> {
-        self.table.config.ttl_duration()
-    }
-
-    /// Eviction, expiry, rejection and lookup counters.
-    pub fn stats(&self) -> BoundStats {
-        self.table.stats
-    }
-
-    /// Bytes this map has allocated for its entries and index, computed from
-    /// capacities in O(1). Memory the keys and values own is not included.
-    pub fn heap_bytes(&self) -> usize {
-        self.table.heap_bytes()
-    }
-
-    /// The map's hasher.
-    pub fn hasher(&self) -> &S {
-        self.table.hasher()
-    }
+    table_accessors!("map", "entries");
 
     /// Calls `listener` with the key, value and reason of every entry the map
     /// drops on its own (capacity eviction or expiry), after it is removed.
@@ -153,11 +100,6 @@ impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64>
     /// Live values, in arbitrary order.
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.iter().map(|(_, v)| v)
-    }
-
-    /// Removes every entry (counted as removals).
-    pub fn clear(&mut self) {
-        self.table.clear();
     }
 }
 

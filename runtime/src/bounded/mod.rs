@@ -12,6 +12,77 @@
 //! `Default::default()` builds a correctly configured wrapper), or be given at
 //! run time with [`BoundedMap::with_cap`] and [`BoundedMap::builder`].
 
+#[macro_use]
+mod accessors {
+    /// The inherent methods `BoundedMap` and `BoundedSet` share: both wrap a
+    /// `Table` in a field named `table`. `$what` names the type ("map", "set")
+    /// and `$items` its contents ("entries", "values") in the docs.
+    macro_rules! table_accessors {
+        ($what:literal, $items:literal) => {
+            #[doc = concat!("An empty LRU ", $what, " holding at most `cap` ", $items, ", hashing with `hasher`.")]
+            ///
+            /// # Panics
+            /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
+            pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
+                Self::from_config(Config::new(cap, Evict::Lru, None), hasher)
+            }
+
+            pub(crate) fn from_config(config: Config, hasher: S) -> Self {
+                Self { table: Table::new(config, hasher) }
+            }
+
+            #[doc = concat!("The ", $items, " held. With a TTL this may include expired ", $items, " that no")]
+            /// write has purged yet; they are never returned, and
+            /// `purge_expired()` drops them.
+            pub fn len(&self) -> usize {
+                self.table.len()
+            }
+
+            #[doc = concat!("True when no ", $items, " are held.")]
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            #[doc = concat!("The most ", $items, " this ", $what, " will hold.")]
+            pub fn cap(&self) -> usize {
+                self.table.config.cap
+            }
+
+            /// The eviction policy.
+            pub fn evict_policy(&self) -> Evict {
+                self.table.config.evict
+            }
+
+            #[doc = concat!("The TTL, if ", $items, " expire.")]
+            pub fn ttl(&self) -> Option<Duration> {
+                self.table.config.ttl_duration()
+            }
+
+            /// Eviction, expiry, rejection and lookup counters.
+            pub fn stats(&self) -> BoundStats {
+                self.table.stats
+            }
+
+            #[doc = concat!("Bytes this ", $what, " has allocated for its ", $items, " and index, computed")]
+            /// from capacities in O(1) (and equal to what the allocator handed
+            /// out). Memory the elements own themselves is not included.
+            pub fn heap_bytes(&self) -> usize {
+                self.table.heap_bytes()
+            }
+
+            #[doc = concat!("The ", $what, "'s hasher.")]
+            pub fn hasher(&self) -> &S {
+                self.table.hasher()
+            }
+
+            #[doc = concat!("Removes all ", $items, " (counted as removals).")]
+            pub fn clear(&mut self) {
+                self.table.clear();
+            }
+        };
+    }
+}
+
 mod clock;
 pub mod deque;
 pub mod map;

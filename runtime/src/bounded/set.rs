@@ -59,58 +59,7 @@ impl<T, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64>
 }
 
 impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> BoundedSet<T, S, CAP, EVICT, TTL> {
-    /// An empty LRU set holding at most `cap` values, hashing with `hasher`.
-    ///
-    /// # Panics
-    /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
-    pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
-        Self::from_config(Config::new(cap, Evict::Lru, None), hasher)
-    }
-
-    pub(crate) fn from_config(config: Config, hasher: S) -> Self {
-        BoundedSet { table: Table::new(config, hasher) }
-    }
-
-    /// Values held. With a TTL this may include expired values that no write
-    /// has purged yet; they are never returned.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// True when no value is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The most values this set will hold.
-    pub fn cap(&self) -> usize {
-        self.table.config.cap
-    }
-
-    /// The eviction policy.
-    pub fn evict_policy(&self) -> Evict {
-        self.table.config.evict
-    }
-
-    /// The TTL, if values expire.
-    pub fn ttl(&self) -> Option<Duration> {
-        self.table.config.ttl_duration()
-    }
-
-    /// Eviction, expiry, rejection and lookup counters.
-    pub fn stats(&self) -> BoundStats {
-        self.table.stats
-    }
-
-    /// Bytes allocated for the values and index, from capacities, in O(1).
-    pub fn heap_bytes(&self) -> usize {
-        self.table.heap_bytes()
-    }
-
-    /// The set's hasher.
-    pub fn hasher(&self) -> &S {
-        self.table.hasher()
-    }
+    table_accessors!("set", "values");
 
     /// Calls `listener` with every value the set drops on its own (capacity
     /// eviction or expiry) and why. Replaces any earlier listener.
@@ -121,11 +70,6 @@ impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> BoundedSet<T, S, C
     /// Live values, in arbitrary order.
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { inner: self.table.iter() }
-    }
-
-    /// Removes every value (counted as removals).
-    pub fn clear(&mut self) {
-        self.table.clear();
     }
 }
 
