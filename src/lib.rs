@@ -4,17 +4,24 @@
 
 pub use leakproof_macros::{bounded, lifecycle};
 pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
+pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 pub use leakproof_runtime::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Clock, Evict, EvictReason,
-    ManualClock, Rejected, SystemClock,
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, EventBus, Evict,
+    EvictReason, Lifecycle, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions,
+    SystemClock, Unsubscribe,
 };
+#[cfg(feature = "tokio")]
+pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
 
 /// Everything a service author uses: `use leakproof::prelude::*;`.
 pub mod prelude {
     pub use leakproof_macros::{bounded, lifecycle};
     pub use leakproof_runtime::{
-        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, ManualClock, Rejected,
+        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, EventBus, Evict, EvictReason,
+        Lifecycle, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
+    #[cfg(feature = "tokio")]
+    pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
 }
 
 #[doc(hidden)]

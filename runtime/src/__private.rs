@@ -1,6 +1,32 @@
 //! The only door generated code uses. Not public API: no semver guarantees.
 
+pub use crate::audit::{Probe, TeardownResource, ViaPlain, ViaResource, assert_handled};
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
+pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
+
+/// `drop = "warn"`: one warning naming the struct and its live fields.
+pub fn warn_live<T: Lifecycle + ?Sized>(component: &str, value: &T) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let live = value.live_fields();
+        if !live.is_empty() {
+            tracing::warn!(
+                component,
+                live = ?live,
+                "{component} dropped without shutdown() while {} still live",
+                live.join(", ")
+            );
+        }
+    }));
+}
+
+/// `drop = "shutdown"`: the synchronous shutdown, never panicking out of `Drop`.
+pub fn shutdown_on_drop<T: Lifecycle + ?Sized>(component: &T) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if !component.is_shut_down() {
+            component.shutdown();
+        }
+    }));
+}
 pub use std::collections::hash_map::RandomState;
 
 /// Const-parameter codes for the eviction policy (see `Evict::from_const`).

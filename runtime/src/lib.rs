@@ -8,7 +8,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod bounded;
+pub mod events;
+pub mod lifecycle;
+#[cfg(feature = "tokio")]
+pub mod tasks;
 
 #[doc(hidden)]
 pub mod __private;
@@ -17,3 +22,12 @@ pub use bounded::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Clock, Evict, EvictReason,
     ManualClock, Rejected, SystemClock,
 };
+pub use events::EventBus;
+pub use lifecycle::{
+    Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
+    Subscriptions, Unsubscribe,
+};
+#[cfg(feature = "tokio")]
+pub use tasks::{TaskHandle, TaskSet};
+#[cfg(feature = "tokio")]
+pub use tokio_util::sync::CancellationToken;

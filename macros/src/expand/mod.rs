@@ -7,6 +7,7 @@
 
 pub mod bounded;
 mod fallback;
+pub mod shutdown;
 
 use darling::Error;
 use proc_macro2::TokenStream;
@@ -37,11 +38,14 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         }
     }
+    checks.extend(shutdown::unmarked_checks(&container, &krate));
+    let lifecycle = shutdown::expand(&container, &krate);
     let item = &container.item;
     let checks = check_fn(&item.generics, &checks);
     let errors = fallback::errors(errors);
     quote! {
         #item
+        #lifecycle
         const _: () = {
             #checks
             #(#items)*

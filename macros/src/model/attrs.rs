@@ -50,6 +50,58 @@ fn expect_string(expr: &Expr, key: &str, example: &str) -> darling::Result<Strin
 pub struct LifecycleArgs {
     #[darling(rename = "crate")]
     pub krate: Option<Path>,
+    /// A `fn(&self)` run first by `shutdown()`: `on_shutdown = Self::flush`.
+    pub on_shutdown: Option<Hook>,
+    /// Whether a `Drop` impl is generated.
+    pub drop: Option<SpannedValue<DropMode>>,
+}
+
+/// `on_shutdown = path::to::method`.
+#[derive(Debug, Clone)]
+pub struct Hook(pub syn::ExprPath);
+
+impl FromMeta for Hook {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Group(group) => Hook::from_expr(&group.expr),
+            Expr::Path(path) => Ok(Hook(path.clone())),
+            _ => Err(Error::custom(
+                "`on_shutdown` takes the path of a `fn(&self)` method, unquoted: `on_shutdown = Self::flush`",
+            )
+            .with_span(expr)),
+        }
+    }
+}
+
+/// `drop = "off" | "warn" | "shutdown"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DropMode {
+    /// No `Drop` impl: the struct can be destructured and moved out of.
+    #[default]
+    Off,
+    /// A `Drop` impl that logs one warning if something was still live.
+    Warn,
+    /// A `Drop` impl that runs the synchronous shutdown.
+    Shutdown,
+}
+
+impl FromMeta for DropMode {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        expect_string(expr, "drop", "`drop = \"off\"`, `\"warn\"` or `\"shutdown\"`")
+            .and_then(|s| Self::from_string(&s))
+            .map_err(|err| err.with_span(expr))
+    }
+
+    fn from_string(value: &str) -> darling::Result<Self> {
+        match value {
+            "off" => Ok(DropMode::Off),
+            "warn" => Ok(DropMode::Warn),
+            "shutdown" => Ok(DropMode::Shutdown),
+            other => Err(Error::custom(format!(
+                "unknown drop mode `{other}`: use `drop = \"off\"` (no `Drop` impl, the default), `drop = \"warn\"` (log what was still live) or `drop = \"shutdown\"` (shut down on drop)"
+            ))),
+        }
+    }
 }
 
 /// A cap: an integer literal (checked now) or a const expression (checked by

@@ -9,7 +9,8 @@ use super::attrs::{BoundedArgs, Cap, Policy, Ttl, UnboundedArgs};
 use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
-const FIELD_ATTRS: &[&str] = &["bounded", "unbounded"];
+const FIELD_ATTRS: &[&str] =
+    &["bounded", "unbounded", "subscription", "task", "shutdown", "lifecycle"];
 
 /// What a field is, from its attributes.
 #[derive(Debug, Clone)]
@@ -21,8 +22,24 @@ pub enum FieldKind {
         #[allow(dead_code)] // read by the report generator, which comes next
         reason: String,
     },
+    /// `#[subscription]`: unsubscribed by `shutdown()`.
+    Subscription,
+    /// `#[task]`: cancelled by `shutdown()`.
+    Task,
+    /// `#[shutdown]`: a nested component, shut down by `shutdown()`.
+    Nested,
+    /// `#[lifecycle(skip)]`: the user opted this field out of teardown and
+    /// of the audit.
+    Skip,
     /// No attribute: reported, not torn down.
     Plain,
+}
+
+impl FieldKind {
+    /// Fields `shutdown()` tears down.
+    pub fn is_teardown(&self) -> bool {
+        matches!(self, FieldKind::Subscription | FieldKind::Task | FieldKind::Nested)
+    }
 }
 
 /// A `#[bounded]` field's configuration. Parts that failed to parse are
@@ -40,7 +57,6 @@ pub struct Bounded {
 
 #[derive(Debug, Clone)]
 pub struct Field {
-    #[allow(dead_code)] // read by the report and shutdown generators
     pub ident: Option<Ident>,
     /// The type as the user wrote it.
     pub ty: Type,
@@ -57,7 +73,7 @@ impl Field {
             if let Some(previous) = first {
                 errors.push(
                     Error::custom(format!(
-                        "`#[{}]` conflicts with the `#[{}]` above it: a field is either bounded or unbounded, once; keep one attribute",
+                        "`#[{}]` conflicts with the `#[{}]` above it: a field takes one leakproof attribute, the one that says what it is; keep one",
                         attr_name(attr),
                         attr_name(previous)
                     ))
@@ -68,7 +84,11 @@ impl Field {
             first = Some(attr);
             kind = match attr_name(attr).as_str() {
                 "bounded" => parse_bounded(attr, &field.ty, errors),
-                _ => parse_unbounded(attr, errors),
+                "unbounded" => parse_unbounded(attr, errors),
+                "subscription" => parse_word(attr, FieldKind::Subscription, errors),
+                "task" => parse_word(attr, FieldKind::Task, errors),
+                "shutdown" => parse_word(attr, FieldKind::Nested, errors),
+                _ => parse_field_lifecycle(attr, errors),
             };
         }
         Field { ident: field.ident.clone(), ty: field.ty.clone(), kind }
@@ -141,5 +161,42 @@ fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -
             FieldKind::Unbounded { reason: String::new() }
         }
         Some(reason) => FieldKind::Unbounded { reason: reason.into_inner().0 },
+    }
+}
+
+/// `#[subscription]`, `#[task]`, `#[shutdown]`: bare words.
+fn parse_word(
+    attr: &Attribute,
+    kind: FieldKind,
+    errors: &mut darling::error::Accumulator,
+) -> FieldKind {
+    if !matches!(attr.meta, Meta::Path(_)) {
+        let name = attr_name(attr);
+        errors.push(
+            Error::custom(format!("`#[{name}]` takes no arguments: write `#[{name}]`"))
+                .with_span(&attr.meta),
+        );
+    }
+    kind
+}
+
+/// `#[lifecycle(skip)]` on a field.
+fn parse_field_lifecycle(attr: &Attribute, errors: &mut darling::error::Accumulator) -> FieldKind {
+    const HELP: &str = "on a field, `#[lifecycle]` takes only `skip`: `#[lifecycle(skip)]` leaves the field out of `shutdown()` and of the audit";
+    let Meta::List(list) = &attr.meta else {
+        errors.push(Error::custom(HELP).with_span(&attr.meta));
+        return FieldKind::Skip;
+    };
+    match syn::parse2::<Ident>(list.tokens.clone()) {
+        Ok(word) if word == "skip" => FieldKind::Skip,
+        // On error: `Skip`, so the field brings no second, follow-on error.
+        Ok(word) => {
+            errors.push(Error::custom(HELP).with_span(&word));
+            FieldKind::Skip
+        }
+        Err(_) => {
+            errors.push(Error::custom(HELP).with_span(&list.tokens));
+            FieldKind::Skip
+        }
     }
 }

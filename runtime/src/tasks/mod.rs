@@ -1,0 +1,286 @@
+//! Tracked tasks (feature `tokio`): [`TaskSet`] and [`TaskHandle`], built on
+//! tokio-util's `TaskTracker` and `CancellationToken`.
+//!
+//! A set knows each running task by name; a task leaves the set the moment it
+//! finishes (by a drop guard inside its future, so panics and aborts count
+//! too), so the set never grows with completed tasks. Shutting it down
+//! cancels the token every task was handed, closes the tracker, and aborts
+//! whatever is still running, now or after a grace period.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::lifecycle::{Cancel, Stopper};
+
+struct Running {
+    name: String,
+    /// Set right after spawning; `None` only in that instant.
+    abort: Option<AbortHandle>,
+}
+
+struct Inner {
+    tracker: TaskTracker,
+    token: CancellationToken,
+    running: Mutex<HashMap<u64, Running>>,
+    next_id: AtomicU64,
+}
+
+impl Inner {
+    fn running(&self) -> MutexGuard<'_, HashMap<u64, Running>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn abort_all(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .running()
+            .values()
+            .map(|task| {
+                if let Some(abort) = &task.abort {
+                    abort.abort();
+                }
+                task.name.clone()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Removes a task from its set when the task's future is dropped: on
+/// completion, panic or abort alike.
+struct Leave {
+    set: Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        if let Some(set) = self.set.upgrade() {
+            set.running().remove(&self.id);
+        }
+    }
+}
+
+/// A set of named background tasks that `shutdown()` cancels.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use leakproof_runtime::{Lifecycle, TaskSet, lifecycle::Cancel};
+/// use std::time::Duration;
+///
+/// let tasks = TaskSet::new();
+/// tasks.spawn("heartbeat", |token| async move {
+///     token.cancelled().await; // a well-behaved task stops when told
+/// });
+/// assert_eq!(tasks.len(), 1);
+/// tasks.cancel();
+/// tasks.stopper().finished.await;
+/// assert_eq!(tasks.len(), 0);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TaskSet {
+    inner: Arc<Inner>,
+}
+
+impl Default for TaskSet {
+    fn default() -> Self {
+        TaskSet {
+            inner: Arc::new(Inner {
+                tracker: TaskTracker::new(),
+                token: CancellationToken::new(),
+                running: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+impl TaskSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Spawns `task` on the current tokio runtime, handing it a token that
+    /// is cancelled when the set shuts down. Returns false, and drops `task`
+    /// without running it, when the set is already shut down: a task spawned
+    /// late is never leaked.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, as `tokio::spawn` does.
+    pub fn spawn<F, Fut>(&self, name: impl Into<String>, task: F) -> bool
+    where
+        F: FnOnce(CancellationToken) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        if self.inner.token.is_cancelled() {
+            return false;
+        }
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        // Registered before spawning so a task that finishes at once can
+        // find (and remove) its entry.
+        self.inner.running().insert(id, Running { name: name.into(), abort: None });
+        let leave = Leave { set: Arc::downgrade(&self.inner), id };
+        let future = task(self.inner.token.child_token());
+        let handle = self.inner.tracker.spawn(async move {
+            let _leave = leave;
+            future.await;
+        });
+        if let Some(entry) = self.inner.running().get_mut(&id) {
+            entry.abort = Some(handle.abort_handle());
+        }
+        true
+    }
+
+    /// Tasks still running.
+    pub fn len(&self) -> usize {
+        self.inner.running().len()
+    }
+
+    /// True when no task is running.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Names of the tasks still running, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.inner.running().values().map(|t| t.name.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// The token handed to this set's tasks (cancelled at shutdown).
+    pub fn token(&self) -> CancellationToken {
+        self.inner.token.clone()
+    }
+}
+
+impl Cancel for TaskSet {
+    /// Active until shut down: afterwards it accepts no new tasks.
+    fn is_active(&self) -> bool {
+        !self.inner.token.is_cancelled()
+    }
+
+    fn cancel(&self) -> usize {
+        self.inner.token.cancel();
+        self.inner.tracker.close();
+        self.len()
+    }
+
+    fn abort(&self) -> Vec<String> {
+        self.inner.abort_all()
+    }
+
+    fn stopper(&self) -> Stopper {
+        let tracker = self.inner.tracker.clone();
+        let inner = Arc::clone(&self.inner);
+        Stopper {
+            finished: Box::pin(async move { tracker.wait().await }),
+            abort: Box::new(move || inner.abort_all()),
+        }
+    }
+}
+
+impl fmt::Debug for TaskSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskSet")
+            .field("running", &self.names())
+            .field("shut_down", &self.inner.token.is_cancelled())
+            .finish()
+    }
+}
+
+/// One named background task that `shutdown()` cancels: a [`TaskSet`] of one.
+#[derive(Clone, Debug, Default)]
+pub struct TaskHandle {
+    set: TaskSet,
+}
+
+impl TaskHandle {
+    /// Spawns `task` on the current tokio runtime with a cancellation token.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn spawn<F, Fut>(name: impl Into<String>, task: F) -> Self
+    where
+        F: FnOnce(CancellationToken) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let set = TaskSet::new();
+        set.spawn(name, task);
+        TaskHandle { set }
+    }
+
+    /// True while the task runs.
+    pub fn is_running(&self) -> bool {
+        !self.set.is_empty()
+    }
+}
+
+impl Cancel for TaskHandle {
+    /// Active while the task runs and has not been cancelled.
+    fn is_active(&self) -> bool {
+        self.set.is_active() && self.is_running()
+    }
+
+    fn cancel(&self) -> usize {
+        self.set.cancel()
+    }
+
+    fn abort(&self) -> Vec<String> {
+        self.set.abort()
+    }
+
+    fn stopper(&self) -> Stopper {
+        self.set.stopper()
+    }
+}
+
+impl<T: Send + 'static> Cancel for tokio::task::JoinHandle<T> {
+    fn is_active(&self) -> bool {
+        !self.is_finished()
+    }
+
+    /// A bare `JoinHandle` cannot be signalled; it is awaited, then aborted.
+    fn cancel(&self) -> usize {
+        0
+    }
+
+    fn abort(&self) -> Vec<String> {
+        if self.is_finished() {
+            return Vec::new();
+        }
+        tokio::task::JoinHandle::abort(self);
+        vec![format!("task {}", self.id())]
+    }
+
+    fn stopper(&self) -> Stopper {
+        let handle = self.abort_handle();
+        let waiter = handle.clone();
+        Stopper {
+            finished: Box::pin(async move {
+                // An `AbortHandle` cannot be awaited; poll its state.
+                while !waiter.is_finished() {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+            }),
+            abort: Box::new(move || {
+                if handle.is_finished() {
+                    return Vec::new();
+                }
+                handle.abort();
+                vec![format!("task {}", handle.id())]
+            }),
+        }
+    }
+}

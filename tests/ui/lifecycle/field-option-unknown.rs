@@ -1,0 +1,9 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Chat {
+    #[lifecycle(skp)]
+    on_message: Subscription,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Chat {
+    #[subscription]
+    topic: String,
+}
+
+fn main() {}

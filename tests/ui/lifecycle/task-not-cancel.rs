@@ -1,0 +1,9 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Chat {
+    #[task]
+    flusher: u64,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Logger {
+    #[subscription]
+    on_line: Subscription,
+}
+
+#[lifecycle]
+struct Chat {
+    logger: Logger,
+}
+
+fn main() {}

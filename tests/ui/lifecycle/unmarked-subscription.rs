@@ -1,0 +1,8 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Chat {
+    on_message: Subscription,
+}
+
+fn main() {}
