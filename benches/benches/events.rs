@@ -19,17 +19,20 @@ use leakproof::prelude::*;
 
 struct Tick(u64);
 
+/// The plain alternative: handlers in a `Vec`, called in a loop.
+type PlainHandler = Box<dyn Fn(&Tick) + Send + Sync>;
+
 fn publish(c: &mut Criterion) {
     let mut group = c.benchmark_group("publish");
     for n in [1usize, 10, 1_000] {
         let sink = Arc::new(AtomicU64::new(0));
 
-        let handlers: Vec<Box<dyn Fn(&Tick) + Send + Sync>> = (0..n)
+        let handlers: Vec<PlainHandler> = (0..n)
             .map(|_| {
                 let s = Arc::clone(&sink);
                 Box::new(move |t: &Tick| {
                     s.fetch_add(t.0, Ordering::Relaxed);
-                }) as Box<dyn Fn(&Tick) + Send + Sync>
+                }) as PlainHandler
             })
             .collect();
         group.bench_with_input(BenchmarkId::new("Vec<Box<dyn Fn>> loop", n), &n, |b, _| {
