@@ -7,10 +7,8 @@ use std::sync::{Arc, Mutex};
 use leakproof::prelude::*;
 use leakproof::{Outcome, StepKind};
 
-#[derive(Debug)]
-struct PlayerJoined(u64);
-#[derive(Debug)]
-struct PlayerLeft(u64);
+struct PlayerJoined;
+struct PlayerLeft;
 
 /// The order hooks and steps ran in, as the services saw it.
 type Journal = Arc<Mutex<Vec<String>>>;
@@ -91,8 +89,8 @@ fn shutdown_unsubscribes_everything_in_reverse_order_once() {
     let hits = Arc::new(AtomicUsize::new(0));
     let service = Arc::new(start(&bus, &journal, &presence, &hits));
 
-    bus.publish(&PlayerJoined(1));
-    bus.publish(&PlayerLeft(1));
+    bus.publish(&PlayerJoined);
+    bus.publish(&PlayerLeft);
     assert_eq!(hits.load(Ordering::SeqCst), 4, "2 join handlers + 2 leave handlers");
     assert_eq!(presence.seen.load(Ordering::SeqCst), 1);
     assert_eq!(bus.subscriber_count::<PlayerJoined>(), 3);
@@ -126,8 +124,8 @@ fn shutdown_unsubscribes_everything_in_reverse_order_once() {
 
     assert_eq!(bus.subscriber_count::<PlayerJoined>(), 0);
     assert_eq!(bus.subscriber_count::<PlayerLeft>(), 0);
-    bus.publish(&PlayerJoined(2));
-    bus.publish(&PlayerLeft(2));
+    bus.publish(&PlayerJoined);
+    bus.publish(&PlayerLeft);
     assert_eq!(hits.load(Ordering::SeqCst), 4, "no handler runs after shutdown");
     assert_eq!(presence.seen.load(Ordering::SeqCst), 1);
     assert!(service.is_shut_down());

@@ -15,7 +15,7 @@ use leakproof::prelude::*;
 static ALLOC: Counting = Counting;
 
 struct Joined(u64);
-struct Left(u64);
+struct Left;
 
 #[lifecycle]
 struct Session {
@@ -57,7 +57,7 @@ fn start_shutdown_churn_leaves_nothing_behind() {
     for cycle in 0..CYCLES {
         let session = start(&bus, &owner);
         bus.publish(&Joined(1));
-        bus.publish(&Left(1));
+        bus.publish(&Left);
         let report = session.shutdown();
         assert_eq!(report.unsubscribed(), 4);
         drop((report, session));
