@@ -13,4 +13,5 @@ fn ui() {
     cases.compile_fail("tests/ui/bounded/*.rs");
     cases.compile_fail("tests/ui/unbounded/*.rs");
     cases.compile_fail("tests/ui/lifecycle/*.rs");
+    cases.compile_fail("tests/ui/audit/*.rs");
 }

@@ -1,6 +1,8 @@
 //! The only door generated code uses. Not public API: no semver guarantees.
 
-pub use crate::audit::{Probe, TeardownResource, ViaPlain, ViaResource, assert_handled};
+pub use crate::audit::{
+    Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded, assert_capped, assert_handled,
+};
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
 pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
 

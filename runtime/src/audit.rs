@@ -8,8 +8,14 @@
 //! its `on_unimplemented` message names the fix. Because the compiler judges
 //! the real type, type aliases and wrappers are seen through.
 //!
-//! A field whose type is a generic parameter cannot be judged where the
-//! struct is defined, so the probe accepts it.
+//! The same probe judges growable collections: an unannotated field whose
+//! type is [`Unbounded`] (a std collection, directly or through `Arc`,
+//! `Mutex`, `Option`, ...) fails the build until it carries
+//! `#[bounded(...)]` or `#[unbounded(reason = "...")]`.
+//!
+//! A field whose type is a bare generic parameter `T` cannot be judged where
+//! the struct is defined (the probe sees no impl for an unknown `T`), so it is
+//! accepted; `Vec<T>` is still caught, since every `Vec` is unbounded.
 
 use std::marker::PhantomData;
 
@@ -42,6 +48,54 @@ through_wrappers!(std::cell::RefCell);
 impl<T: TeardownResource> TeardownResource for Option<T> {}
 impl<T: TeardownResource> TeardownResource for Vec<T> {}
 
+/// Collections that can grow without bound. An unannotated field of such a
+/// type in a `#[lifecycle]` struct does not compile. Implement it for your
+/// own growable types to have the audit catch them too.
+pub trait Unbounded {}
+
+macro_rules! unbounded {
+    ($($ty:ty => [$($p:ident),*];)*) => {$(
+        impl<$($p),*> Unbounded for $ty {}
+    )*};
+}
+
+unbounded! {
+    std::vec::Vec<T> => [T];
+    std::collections::VecDeque<T> => [T];
+    std::collections::HashMap<K, V, S> => [K, V, S];
+    std::collections::HashSet<T, S> => [T, S];
+    std::collections::BTreeMap<K, V> => [K, V];
+    std::collections::BTreeSet<T> => [T];
+    std::collections::BinaryHeap<T> => [T];
+    std::collections::LinkedList<T> => [T];
+    hashbrown::HashMap<K, V, S> => [K, V, S];
+    hashbrown::HashSet<T, S> => [T, S];
+}
+
+#[cfg(feature = "indexmap")]
+unbounded! {
+    indexmap::IndexMap<K, V, S> => [K, V, S];
+    indexmap::IndexSet<T, S> => [T, S];
+}
+
+macro_rules! unbounded_through {
+    ($($wrapper:ident)::+) => {
+        impl<T: Unbounded + ?Sized> Unbounded for $($wrapper)::+<T> {}
+    };
+}
+unbounded_through!(std::boxed::Box);
+unbounded_through!(std::sync::Arc);
+unbounded_through!(std::rc::Rc);
+unbounded_through!(std::sync::Mutex);
+unbounded_through!(std::sync::RwLock);
+unbounded_through!(std::cell::RefCell);
+unbounded_through!(std::cell::Cell);
+#[cfg(feature = "parking_lot")]
+unbounded_through!(parking_lot::Mutex);
+#[cfg(feature = "parking_lot")]
+unbounded_through!(parking_lot::RwLock);
+impl<T: Unbounded> Unbounded for Option<T> {}
+
 /// A zero-sized stand-in for a field's type.
 pub struct Probe<T: ?Sized>(PhantomData<T>);
 
@@ -64,6 +118,9 @@ pub struct Fine;
 /// Verdict: the field holds a teardown resource and has no teardown attribute.
 pub struct UnmarkedResource<T: ?Sized>(PhantomData<T>);
 
+/// Verdict: the field is an unbounded collection with no bound declared.
+pub struct UnboundedCollection<T: ?Sized>(PhantomData<T>);
+
 /// Chosen when the field's type is a teardown resource (tried first: its
 /// receiver is `&Probe<T>`).
 pub trait ViaResource<T: ?Sized> {
@@ -81,24 +138,57 @@ impl<T: TeardownResource + ?Sized> ViaResource<T> for Probe<T> {
 pub trait ViaPlain {
     /// The verdict: fine.
     fn verdict(&self) -> Fine;
+    /// The verdict: fine.
+    fn growth(&self) -> Fine;
 }
 
 impl<T: ?Sized> ViaPlain for &Probe<T> {
     fn verdict(&self) -> Fine {
         Fine
     }
+    fn growth(&self) -> Fine {
+        Fine
+    }
 }
 
-/// What an acceptable verdict implements, for a field of type `T`.
+/// Chosen when the field's type is an unbounded collection.
+pub trait ViaUnbounded<T: ?Sized> {
+    /// The verdict for `T`.
+    fn growth(&self) -> UnboundedCollection<T>;
+}
+
+impl<T: Unbounded + ?Sized> ViaUnbounded<T> for Probe<T> {
+    fn growth(&self) -> UnboundedCollection<T> {
+        UnboundedCollection(PhantomData)
+    }
+}
+
+/// What an acceptable teardown verdict implements, for a field named by the
+/// marker type `F` and of type `T`.
 #[diagnostic::on_unimplemented(
-    message = "this field's type, `{T}`, is a teardown resource that `shutdown()` would skip",
+    message = "field `{F}` holds `{T}`, a teardown resource that `shutdown()` would skip",
     label = "a teardown resource with no teardown attribute",
     note = "mark the field `#[subscription]`, `#[task]` or `#[shutdown]` so that `shutdown()` releases it, or `#[lifecycle(skip)]` to opt out"
 )]
-pub trait Handled<T: ?Sized> {}
+pub trait Handled<T: ?Sized, F> {}
 
 #[diagnostic::do_not_recommend]
-impl<T: ?Sized> Handled<T> for Fine {}
+impl<T: ?Sized, F> Handled<T, F> for Fine {}
 
-/// Compiles only for an acceptable verdict about a field of type `T`.
-pub fn assert_handled<T: ?Sized, V: Handled<T>>(_verdict: V) {}
+/// Compiles only for an acceptable teardown verdict.
+pub fn assert_handled<T: ?Sized, F, V: Handled<T, F>>(_verdict: V) {}
+
+/// What an acceptable growth verdict implements, for a field named by the
+/// marker type `F` and of type `T`.
+#[diagnostic::on_unimplemented(
+    message = "field `{F}` of type `{T}` can grow without bound",
+    label = "an unbounded collection with no bound declared",
+    note = "add `#[bounded(cap = N)]` to cap it, or `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)"
+)]
+pub trait Capped<T: ?Sized, F> {}
+
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized, F> Capped<T, F> for Fine {}
+
+/// Compiles only for an acceptable growth verdict.
+pub fn assert_capped<T: ?Sized, F, V: Capped<T, F>>(_verdict: V) {}

@@ -5,6 +5,7 @@
 //! works from what did parse, so the user gets the struct (and its impls)
 //! beside the `compile_error!`s instead of a cascade of "cannot find type".
 
+pub mod audit;
 pub mod bounded;
 mod fallback;
 pub mod shutdown;
@@ -38,7 +39,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         }
     }
-    checks.extend(shutdown::unmarked_checks(&container, &krate));
+    checks.extend(audit::checks(&container, &krate));
     let lifecycle = shutdown::expand(&container, &krate);
     let item = &container.item;
     let checks = check_fn(&item.generics, &checks);

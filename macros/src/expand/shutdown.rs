@@ -89,24 +89,3 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         #drop_impl
     }
 }
-
-/// Per-field assertions (for the checks function) that an unmarked field
-/// does not hold a teardown resource.
-pub fn unmarked_checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
-    let private = quote!(#krate::__private);
-    container
-        .fields
-        .iter()
-        .filter(|f| matches!(f.kind, FieldKind::Plain))
-        .map(|field| {
-            let ty = &field.ty;
-            quote_spanned! {ty.span()=>
-                #private::assert_handled::<#ty, _>({
-                    #[allow(unused_imports)]
-                    use #private::{ViaPlain as _, ViaResource as _};
-                    (&#private::Probe::<#ty>::new()).verdict()
-                });
-            }
-        })
-        .collect()
-}

@@ -1,0 +1,8 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Cache {
+    entries: hashbrown::HashMap<u64, String>,
+}
+
+fn main() {}

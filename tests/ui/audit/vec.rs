@@ -1,0 +1,8 @@
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Chat {
+    history: Vec<String>,
+}
+
+fn main() {}
