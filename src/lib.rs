@@ -3,8 +3,8 @@
 #![warn(missing_docs)]
 
 pub use leakproof_macros::{bounded, lifecycle};
-pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::audit::{TeardownResource, Unbounded};
+pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, EventBus, Evict,

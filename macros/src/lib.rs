@@ -11,6 +11,9 @@ mod check;
 mod expand;
 mod model;
 
+#[cfg(test)]
+mod never_panic;
+
 use proc_macro::TokenStream;
 
 /// Bounds a collection: on a type alias, or on a field of a `#[lifecycle]`

@@ -120,7 +120,19 @@ pub fn parse_bounded(
     };
     let attr_span = attr.span();
     let cap = args.as_ref().and_then(|a| a.cap.clone());
-    if args.is_some() && cap.is_none() || !matches!(attr.meta, Meta::List(_)) {
+    // When another key failed, darling returns no args at all: look for
+    // `cap` directly so a missing one is still reported in the same build.
+    let cap_written = match &attr.meta {
+        Meta::List(list) => darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())
+            .map(|items| {
+                items.iter().any(|item| {
+                    matches!(item, darling::ast::NestedMeta::Meta(meta) if meta.path().is_ident("cap"))
+                })
+            })
+            .unwrap_or(true),
+        _ => false,
+    };
+    if cap.is_none() && !cap_written {
         errors.push(
             Error::custom(
                 "missing `cap`: write `#[bounded(cap = N)]` with N the most entries this collection may hold",
