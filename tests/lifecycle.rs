@@ -17,6 +17,7 @@ type Journal = Arc<Mutex<Vec<String>>>;
 struct ChatLogger {
     #[subscription]
     on_join: Subscription,
+    #[unbounded(reason = "a test journal, a few lines per test")]
     journal: Journal,
 }
 
@@ -36,6 +37,7 @@ struct ChatService {
     logger: ChatLogger,
     #[subscription]
     presence: Subscription,
+    #[unbounded(reason = "a test journal, a few lines per test")]
     journal: Journal,
 }
 
