@@ -2,13 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use leakproof_macros::{bounded, lifecycle};
+pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
 pub use leakproof_runtime::audit::{TeardownResource, Unbounded};
 pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, EventBus, Evict,
-    EvictReason, Lifecycle, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions,
+    EvictReason, Growth, GrowthWatch, Kind, Lifecycle, MemoryReport, Metric, Report, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions,
     SystemClock, Unsubscribe,
 };
 #[cfg(feature = "tokio")]
@@ -16,10 +16,10 @@ pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
 
 /// Everything a service author uses: `use leakproof::prelude::*;`.
 pub mod prelude {
-    pub use leakproof_macros::{bounded, lifecycle};
+    pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
     pub use leakproof_runtime::{
         BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, EventBus, Evict, EvictReason,
-        Lifecycle, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
+        GrowthWatch, Lifecycle, MemoryReport, Report, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
     pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};

@@ -29,3 +29,10 @@ pub fn bounded(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::lifecycle(args.into(), input.into()).into()
 }
+
+/// Implements `MemoryReport` for a plain data struct or enum that lives
+/// inside a service. See the `leakproof` crate documentation.
+#[proc_macro_derive(MemoryReport, attributes(report, bounded, unbounded))]
+pub fn derive_memory_report(input: TokenStream) -> TokenStream {
+    expand::derive_report::expand(input.into()).into()
+}

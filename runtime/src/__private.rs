@@ -5,6 +5,7 @@ pub use crate::audit::{
 };
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
 pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
+pub use crate::report::{Kind, MemoryReport, Opaque, Report, Reporter, ViaMemoryReport};
 
 /// `drop = "warn"`: one warning naming the struct and its live fields.
 pub fn warn_live<T: Lifecycle + ?Sized>(component: &str, value: &T) {

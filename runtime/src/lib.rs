@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bounded;
 pub mod events;
 pub mod lifecycle;
+pub mod report;
 #[cfg(feature = "tokio")]
 pub mod tasks;
 
@@ -23,6 +24,7 @@ pub use bounded::{
     ManualClock, Rejected, SystemClock,
 };
 pub use events::EventBus;
+pub use report::{Growth, GrowthWatch, Kind, MemoryReport, Metric, Report};
 pub use lifecycle::{
     Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
     Subscriptions, Unsubscribe,

@@ -7,7 +7,9 @@
 
 pub mod audit;
 pub mod bounded;
+pub mod derive_report;
 mod fallback;
+pub mod report;
 pub mod shutdown;
 
 use darling::Error;
@@ -41,12 +43,14 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     checks.extend(audit::checks(&container, &krate));
     let lifecycle = shutdown::expand(&container, &krate);
+    let report = report::expand(&container, &krate);
     let item = &container.item;
     let checks = check_fn(&item.generics, &checks);
     let errors = fallback::errors(errors);
     quote! {
         #item
         #lifecycle
+        #report
         const _: () = {
             #checks
             #(#items)*

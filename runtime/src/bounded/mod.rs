@@ -100,6 +100,7 @@ pub use set::BoundedSet;
 
 /// What an insert into a full collection does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Evict {
     /// Evict the least recently used entry. `insert`, `get`, `get_mut` and
     /// `contains` count as a use; `peek` does not. On a deque, whose entries
@@ -138,6 +139,7 @@ pub enum EvictReason {
 /// For a map or set, after any sequence of operations:
 /// `inserts == len + evictions + expirations + removals + rejections`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BoundStats {
     /// Entries dropped because the collection was full.
     pub evictions: u64,

@@ -173,6 +173,11 @@ impl Subscriptions {
         self.lock().len()
     }
 
+    /// Bytes the group's list allocates (the handles themselves).
+    pub fn heap_bytes(&self) -> usize {
+        self.lock().capacity() * size_of::<Subscription>()
+    }
+
     /// True when the group holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -1,0 +1,179 @@
+//! `#[derive(MemoryReport)]` for the plain data types that live inside
+//! services: structs (named, tuple, unit) and enums (the active variant's
+//! fields). Type parameters get a `MemoryReport` bound (not the field types,
+//! which would break recursive types); `#[report(bound = "...")]` replaces it.
+
+use darling::ast::{Data, Fields, Style};
+use darling::util::Flag;
+use darling::{Error, FromDeriveInput, FromField, FromVariant};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote};
+
+use super::fallback;
+use super::report::field_node;
+
+#[derive(FromDeriveInput)]
+#[darling(attributes(report), supports(struct_any, enum_any), forward_attrs(bounded, unbounded))]
+struct Input {
+    ident: Ident,
+    generics: Generics,
+    data: Data<Variant, Field>,
+    /// Replaces the generated `T: MemoryReport` bounds.
+    bound: Option<String>,
+    #[darling(rename = "crate")]
+    krate: Option<Path>,
+    attrs: Vec<Attribute>,
+}
+
+#[derive(FromVariant)]
+#[darling(attributes(report), forward_attrs(bounded, unbounded))]
+struct Variant {
+    ident: Ident,
+    fields: Fields<Field>,
+}
+
+#[derive(FromField)]
+#[darling(attributes(report), forward_attrs(bounded, unbounded))]
+struct Field {
+    ident: Option<Ident>,
+    #[allow(dead_code)] // kept for spans in future checks
+    ty: Type,
+    /// Leave the field out of the report.
+    skip: Flag,
+    /// `fn(&FieldType) -> Report` to report it instead.
+    with: Option<Path>,
+    attrs: Vec<Attribute>,
+}
+
+/// `#[bounded]` and `#[unbounded]` need `#[lifecycle]`: a derive cannot
+/// change a field's type, and silently ignoring them would be worse.
+fn reject_lifecycle_attrs(attrs: &[Attribute], errors: &mut darling::error::Accumulator) {
+    for attr in attrs {
+        let name = attr.path().get_ident().map(Ident::to_string).unwrap_or_default();
+        errors.push(
+            Error::custom(format!(
+                "`#[{name}]` needs `#[lifecycle]` on the struct: `#[derive(MemoryReport)]` cannot change a field's type; replace the derive with `#[lifecycle]`, which also reports memory"
+            ))
+            .with_span(&attr.meta.path()),
+        );
+    }
+}
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let mut errors = Error::accumulator();
+    let derive: DeriveInput = match syn::parse2(input) {
+        Ok(derive) => derive,
+        Err(err) => return err.into_compile_error(),
+    };
+    let input = match Input::from_derive_input(&derive) {
+        Ok(input) => input,
+        Err(err) => return err.write_errors(),
+    };
+    reject_lifecycle_attrs(&input.attrs, &mut errors);
+    let krate: Path = input.krate.clone().unwrap_or_else(|| parse_quote!(::leakproof));
+    let private = quote!(#krate::__private);
+    let name = &input.ident;
+    let name_str = name.to_string();
+
+    let body = match &input.data {
+        Data::Struct(fields) => {
+            let nodes = nodes(fields, |member| quote!(self.#member), &krate, &mut errors);
+            quote!(#private::Report::structure::<Self>(#name_str, ::std::vec![#(#nodes),*]))
+        }
+        Data::Enum(variants) => {
+            let arms = variants.iter().map(|variant| {
+                let v = &variant.ident;
+                let label = format!("{name_str}::{v}");
+                let bindings: Vec<Ident> =
+                    (0..variant.fields.len()).map(|i| format_ident!("__leakproof_{}", i)).collect();
+                let pattern = match variant.fields.style {
+                    Style::Struct => {
+                        let names = variant.fields.iter().filter_map(|f| f.ident.as_ref());
+                        quote!({ #(#names: #bindings),* })
+                    }
+                    Style::Tuple => quote!((#(#bindings),*)),
+                    Style::Unit => TokenStream::new(),
+                };
+                let mut i = 0;
+                let nodes = nodes(
+                    &variant.fields,
+                    |_| {
+                        let binding = &bindings[i];
+                        i += 1;
+                        quote!((*#binding))
+                    },
+                    &krate,
+                    &mut errors,
+                );
+                quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec![#(#nodes),*]))
+            });
+            quote! {
+                #[allow(unused_variables)]
+                match self { #(#arms,)* }
+            }
+        }
+    };
+
+    let mut generics = input.generics.clone();
+    let predicates: Vec<WherePredicate> = match &input.bound {
+        Some(bound) => match syn::parse_str::<syn::WhereClause>(&format!("where {bound}")) {
+            Ok(clause) => clause.predicates.into_iter().collect(),
+            Err(err) => {
+                errors.push(Error::custom(format!("`bound` must be where-clause predicates, e.g. `bound = \"T: MemoryReport\"`: {err}")));
+                Vec::new()
+            }
+        },
+        None => generics
+            .type_params()
+            .map(|param| {
+                let ident = &param.ident;
+                parse_quote!(#ident: #private::MemoryReport)
+            })
+            .collect(),
+    };
+    generics.make_where_clause().predicates.extend(predicates);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let errors = fallback::errors(errors);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
+            fn memory_report(&self) -> #private::Report {
+                #body
+            }
+        }
+        #errors
+    }
+}
+
+/// One report node per field that is not skipped. `access` turns the field's
+/// member into the place expression that reaches it.
+fn nodes(
+    fields: &Fields<Field>,
+    mut access: impl FnMut(&Member) -> TokenStream,
+    krate: &Path,
+    errors: &mut darling::error::Accumulator,
+) -> Vec<TokenStream> {
+    let private = quote!(#krate::__private);
+    let mut out = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        reject_lifecycle_attrs(&field.attrs, errors);
+        let member = match &field.ident {
+            Some(ident) => Member::Named(ident.clone()),
+            None => Member::Unnamed(index.into()),
+        };
+        let place = access(&member);
+        if field.skip.is_present() {
+            continue;
+        }
+        let label = match &field.ident {
+            Some(ident) => ident.to_string().trim_start_matches("r#").to_string(),
+            None => index.to_string(),
+        };
+        out.push(match &field.with {
+            Some(with) => quote!(#private::Report::named(#with(&#place), #label)),
+            None => field_node(&place, &label, krate),
+        });
+    }
+    out
+}

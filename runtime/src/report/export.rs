@@ -1,0 +1,186 @@
+//! Where operators look: a table for logs and terminals, Prometheus text
+//! exposition for scrapers, and (feature `metrics`) the `metrics` facade.
+
+use std::fmt::{self, Write as _};
+
+use super::Report;
+
+/// `1234567` as `1.2 MB`, for the table.
+fn bytes(n: usize) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let rows: Vec<[String; 7]> = report
+        .iter()
+        .map(|(path, node)| {
+            let depth = path.matches('.').count() + usize::from(!path.is_empty());
+            let name = if path.is_empty() { node.name.clone() } else { node.name.clone() };
+            let len = match (node.len, node.cap) {
+                (Some(len), Some(cap)) => format!("{len}/{cap}"),
+                (Some(len), None) => len.to_string(),
+                _ => String::new(),
+            };
+            let heap = if node.measured { bytes(node.heap_bytes) } else { "?".to_string() };
+            let (evicted, expired) = node.stats.map_or((String::new(), String::new()), |s| {
+                (s.evictions.to_string(), s.expirations.to_string())
+            });
+            let mut note = node.reason().map(|r| format!("reason: {r}")).unwrap_or_default();
+            for (name, count) in &node.counts {
+                let _ = write!(note, "{}{name}: {count}", if note.is_empty() { "" } else { ", " });
+            }
+            [format!("{}{name}", "  ".repeat(depth)), node.kind.label().to_string(), len, heap, evicted, expired, note]
+        })
+        .collect();
+    let header = ["field", "kind", "len/cap", "heap", "evicted", "expired", ""];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| {
+        writeln!(
+            f,
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            cells[5],
+            cells[6],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+            w5 = widths[5],
+        )
+    };
+    line(f, header)?;
+    for row in &rows {
+        line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], row[6].trim_end()])?;
+    }
+    Ok(())
+}
+
+/// Escapes a label value per the exposition format.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// One metric family: name, help, type, and how to read it off a node.
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    kind: &'static str,
+    read: fn(&Report) -> Option<u64>,
+}
+
+const FAMILIES: &[Family] = &[
+    Family {
+        name: "leakproof_field_len",
+        help: "Entries held by a field (active handlers, running tasks for teardown fields).",
+        kind: "gauge",
+        read: |r| r.len.map(|n| n as u64),
+    },
+    Family { name: "leakproof_field_cap", help: "The bound of a bounded field.", kind: "gauge", read: |r| r.cap.map(|n| n as u64) },
+    Family {
+        name: "leakproof_field_heap_bytes",
+        help: "Heap bytes a field holds, from capacities (elements' own heap not included).",
+        kind: "gauge",
+        read: |r| r.measured.then_some(r.heap_bytes as u64),
+    },
+    Family {
+        name: "leakproof_field_evictions_total",
+        help: "Entries evicted because a bounded field was full.",
+        kind: "counter",
+        read: |r| r.stats.map(|s| s.evictions),
+    },
+    Family {
+        name: "leakproof_field_expirations_total",
+        help: "Entries expired by a bounded field's TTL.",
+        kind: "counter",
+        read: |r| r.stats.map(|s| s.expirations),
+    },
+    Family {
+        name: "leakproof_field_rejections_total",
+        help: "Inserts refused by a full bounded field with evict = reject.",
+        kind: "counter",
+        read: |r| r.stats.map(|s| s.rejections),
+    },
+    Family {
+        name: "leakproof_field_hits_total",
+        help: "Lookups in a bounded field that found a live entry.",
+        kind: "counter",
+        read: |r| r.stats.map(|s| s.hits),
+    },
+    Family {
+        name: "leakproof_field_misses_total",
+        help: "Lookups in a bounded field that found nothing.",
+        kind: "counter",
+        read: |r| r.stats.map(|s| s.misses),
+    },
+];
+
+impl Report {
+    /// The report in the Prometheus text exposition format: one family per
+    /// figure, one sample per field, labelled with the root struct and the
+    /// field's dotted path, e.g.
+    /// `leakproof_field_len{struct="ConnectionManager",field="closed_websockets"} 9876`.
+    pub fn to_prometheus(&self) -> String {
+        let root = label(&self.name);
+        let fields: Vec<(String, &Report)> = self.fields().map(|(path, node)| (label(&path), node)).collect();
+        let mut out = String::new();
+        for family in FAMILIES {
+            let samples: Vec<_> = fields
+                .iter()
+                .filter_map(|(path, node)| Some((path, (family.read)(node)?)))
+                .collect();
+            if samples.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
+            let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind);
+            for (path, value) in samples {
+                let _ = writeln!(out, "{}{{struct=\"{root}\",field=\"{path}\"}} {value}", family.name);
+            }
+        }
+        let counts: Vec<_> = fields
+            .iter()
+            .flat_map(|(path, node)| node.counts.iter().map(move |(name, n)| (path, label(name), n)))
+            .collect();
+        if !counts.is_empty() {
+            let name = "leakproof_field_subscribers";
+            let _ = writeln!(out, "# HELP {name} Live subscribers per event type, for event-bus fields.");
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            for (path, event, n) in counts {
+                let _ = writeln!(out, "{name}{{struct=\"{root}\",field=\"{path}\",event=\"{event}\"}} {n}");
+            }
+        }
+        out
+    }
+
+    /// Sets one `metrics` gauge per figure and field (the same names and
+    /// labels as [`to_prometheus`](Self::to_prometheus)); counters are
+    /// published as gauges holding the running total.
+    #[cfg(feature = "metrics")]
+    pub fn publish_metrics(&self) {
+        let root = self.name.clone();
+        for (path, node) in self.fields() {
+            for family in FAMILIES {
+                if let Some(value) = (family.read)(node) {
+                    metrics::gauge!(family.name, "struct" => root.clone(), "field" => path.clone()).set(value as f64);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! `MemoryReport` for std types and the runtime's own, and the fallback
+//! that lets a struct report a field whose type has no impl.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::layout::{array_bytes, hash_table_bytes, rc_bytes};
+use super::{Kind, MemoryReport, Report};
+use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
+use crate::events::EventBus;
+use crate::lifecycle::{Subscription, Subscriptions, Unsubscribe};
+
+/// Wraps a field for the report: `(&Reporter(&field)).field_report()` uses
+/// the field type's `MemoryReport` when it has one (this trait, tried
+/// first), and [`Opaque`] otherwise.
+pub struct Reporter<'a, T: ?Sized>(pub &'a T);
+
+/// Chosen when the field's type implements `MemoryReport`.
+pub trait ViaMemoryReport {
+    /// The field's report.
+    fn field_report(&self) -> Report;
+}
+
+impl<T: MemoryReport + ?Sized> ViaMemoryReport for Reporter<'_, T> {
+    fn field_report(&self) -> Report {
+        self.0.memory_report()
+    }
+}
+
+/// The fallback: a type without `MemoryReport` is named but not measured.
+pub trait Opaque {
+    /// An unmeasured node for the field.
+    fn field_report(&self) -> Report;
+}
+
+impl<T: ?Sized> Opaque for &Reporter<'_, T> {
+    fn field_report(&self) -> Report {
+        Report::leaf::<T>(0).unmeasured()
+    }
+}
+
+macro_rules! no_heap {
+    ($($ty:ty),*) => {$(
+        impl MemoryReport for $ty {
+            fn memory_report(&self) -> Report {
+                Report::leaf::<$ty>(0)
+            }
+        }
+    )*};
+}
+
+no_heap!(
+    (), bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64,
+    std::time::Duration, std::time::Instant, std::time::SystemTime
+);
+
+impl MemoryReport for str {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<str>(0)
+    }
+}
+
+impl MemoryReport for String {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<String>(self.capacity())
+    }
+}
+
+impl<T, const N: usize> MemoryReport for [T; N] {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<[T; N]>(0)
+    }
+}
+
+impl<T> MemoryReport for Vec<T> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+    }
+}
+
+impl<T> MemoryReport for VecDeque<T> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+    }
+}
+
+impl<T> MemoryReport for BinaryHeap<T> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+    }
+}
+
+impl<T> MemoryReport for LinkedList<T> {
+    fn memory_report(&self) -> Report {
+        // One node per element: the value and two links.
+        Report::leaf::<Self>(self.len() * (size_of::<T>() + 2 * size_of::<usize>()).next_multiple_of(align_of::<usize>()))
+            .with_len(self.len())
+    }
+}
+
+impl<K, V, S> MemoryReport for HashMap<K, V, S> {
+    fn memory_report(&self) -> Report {
+        let bytes = hash_table_bytes(self.capacity(), size_of::<(K, V)>(), align_of::<(K, V)>());
+        Report::leaf::<Self>(bytes).with_len(self.len())
+    }
+}
+
+impl<T, S> MemoryReport for HashSet<T, S> {
+    fn memory_report(&self) -> Report {
+        let bytes = hash_table_bytes(self.capacity(), size_of::<T>(), align_of::<T>());
+        Report::leaf::<Self>(bytes).with_len(self.len())
+    }
+}
+
+impl<K, V, S> MemoryReport for hashbrown::HashMap<K, V, S> {
+    fn memory_report(&self) -> Report {
+        let bytes = hash_table_bytes(self.capacity(), size_of::<(K, V)>(), align_of::<(K, V)>());
+        Report::leaf::<Self>(bytes).with_len(self.len())
+    }
+}
+
+impl<T, S> MemoryReport for hashbrown::HashSet<T, S> {
+    fn memory_report(&self) -> Report {
+        let bytes = hash_table_bytes(self.capacity(), size_of::<T>(), align_of::<T>());
+        Report::leaf::<Self>(bytes).with_len(self.len())
+    }
+}
+
+/// B-tree nodes hold up to 11 entries; without walking, the estimate
+/// assumes nodes two-thirds full. Unlike the other collections this is an
+/// estimate, not the allocator's figure.
+fn btree_estimate(len: usize, entry: usize) -> usize {
+    const PER_NODE: usize = 11;
+    let nodes = (len * 3).div_ceil(PER_NODE * 2);
+    nodes * (PER_NODE * entry + 2 * size_of::<usize>())
+}
+
+impl<K, V> MemoryReport for BTreeMap<K, V> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<(K, V)>())).with_len(self.len())
+    }
+}
+
+impl<T> MemoryReport for BTreeSet<T> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<T>())).with_len(self.len())
+    }
+}
+
+impl<T: MemoryReport> MemoryReport for Option<T> {
+    fn memory_report(&self) -> Report {
+        match self {
+            Some(value) => value.memory_report(),
+            None => Report::leaf::<Self>(0),
+        }
+    }
+}
+
+impl<T: MemoryReport + ?Sized> MemoryReport for Box<T> {
+    fn memory_report(&self) -> Report {
+        let inner = (**self).memory_report();
+        let own = size_of_val::<T>(self);
+        let bytes = inner.heap_bytes() + own;
+        Report { heap_bytes: bytes, ..inner }
+    }
+}
+
+impl<T: MemoryReport> MemoryReport for Arc<T> {
+    /// The shared allocation is counted in full by every owner that
+    /// reports it; `deep_report` would count it once.
+    fn memory_report(&self) -> Report {
+        let inner = (**self).memory_report();
+        let bytes = inner.heap_bytes() + rc_bytes::<T>();
+        Report { heap_bytes: bytes, ..inner }
+    }
+}
+
+impl<T: MemoryReport> MemoryReport for Rc<T> {
+    fn memory_report(&self) -> Report {
+        let inner = (**self).memory_report();
+        let bytes = inner.heap_bytes() + rc_bytes::<T>();
+        Report { heap_bytes: bytes, ..inner }
+    }
+}
+
+impl<T: MemoryReport> MemoryReport for Mutex<T> {
+    /// Never blocks: a locked mutex reports as unmeasured.
+    fn memory_report(&self) -> Report {
+        match self.try_lock() {
+            Ok(inner) => inner.memory_report(),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner().memory_report(),
+            Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
+        }
+    }
+}
+
+impl<T: MemoryReport> MemoryReport for RwLock<T> {
+    /// Never blocks: a write-locked lock reports as unmeasured.
+    fn memory_report(&self) -> Report {
+        match self.try_read() {
+            Ok(inner) => inner.memory_report(),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner().memory_report(),
+            Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
+        }
+    }
+}
+
+impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
+    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+{
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(self.heap_bytes())
+            .with_len(self.len())
+            .with_cap(self.cap())
+            .with_stats(self.stats())
+            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
+    }
+}
+
+impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
+    for BoundedSet<T, S, CAP, EVICT, TTL>
+{
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(self.heap_bytes())
+            .with_len(self.len())
+            .with_cap(self.cap())
+            .with_stats(self.stats())
+            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
+    }
+}
+
+impl<T, const CAP: usize, const EVICT: u8> MemoryReport for BoundedDeque<T, CAP, EVICT> {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(self.heap_bytes())
+            .with_len(self.len())
+            .with_cap(self.cap())
+            .with_stats(self.stats())
+            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: None })
+    }
+}
+
+impl MemoryReport for Subscription {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(0).with_len(self.active_count()).with_kind(Kind::Subscription)
+    }
+}
+
+impl MemoryReport for Subscriptions {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(self.heap_bytes()).with_len(self.active_count()).with_kind(Kind::Subscription)
+    }
+}
+
+impl MemoryReport for EventBus {
+    /// `len` is the live subscribers over all event types; the counts name
+    /// them per type.
+    fn memory_report(&self) -> Report {
+        let counts = self.subscriber_counts();
+        let total = counts.iter().map(|(_, n)| n).sum();
+        counts.into_iter().fold(Report::leaf::<Self>(0).with_len(total), |report, (name, n)| {
+            report.with_count(name, n)
+        })
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl MemoryReport for crate::tasks::TaskSet {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(0).with_len(self.len()).with_kind(Kind::Task)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl MemoryReport for crate::tasks::TaskHandle {
+    fn memory_report(&self) -> Report {
+        Report::leaf::<Self>(0).with_len(usize::from(self.is_running())).with_kind(Kind::Task)
+    }
+}

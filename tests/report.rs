@@ -1,0 +1,211 @@
+//! Memory reports as a user reads them: the tree, the table, Prometheus
+//! text, and the derive for plain data types.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use leakproof::prelude::*;
+use leakproof::{Kind, Report};
+
+#[derive(MemoryReport)]
+struct Player {
+    name: String,
+    inventory: Vec<u32>,
+    #[report(skip)]
+    secret: [u8; 32],
+    #[report(with = report_score)]
+    score: u64,
+}
+
+fn report_score(score: &u64) -> Report {
+    Report::leaf::<u64>(0).with_len(usize::try_from(*score).unwrap_or(usize::MAX))
+}
+
+#[derive(MemoryReport)]
+enum Slot<T> {
+    Empty,
+    Taken(T, String),
+    Reserved { by: u64 },
+}
+
+#[derive(MemoryReport)]
+struct Pair<T>(T, Vec<T>);
+
+#[lifecycle]
+struct ChatLogger {
+    #[bounded(cap = 100, evict = "fifo")]
+    queue: VecDeque<String>,
+}
+
+#[lifecycle]
+struct ConnectionManager {
+    #[bounded(cap = 1_000)]
+    closed_websockets: HashSet<u64>,
+    #[bounded(cap = 10, evict = "reject")]
+    pending: HashMap<u64, u64>,
+    #[unbounded(reason = "one entry per live socket; removed on disconnect")]
+    active_websockets: HashMap<u64, u64>,
+    #[subscription]
+    on_disconnect: Subscriptions,
+    #[shutdown]
+    logger: ChatLogger,
+    bus: EventBus,
+    name: String,
+    config: Config,
+}
+
+/// A type with no `MemoryReport`: reported by name, unmeasured.
+struct Config;
+
+struct Disconnect;
+
+fn manager(bus: &EventBus) -> ConnectionManager {
+    let mut m = ConnectionManager {
+        closed_websockets: Default::default(),
+        pending: Default::default(),
+        active_websockets: HashMap::new(),
+        on_disconnect: Subscriptions::new(),
+        logger: ChatLogger { queue: Default::default() },
+        bus: bus.clone(),
+        name: "eu-west".to_string(),
+        config: Config,
+    };
+    for id in 0..1_500 {
+        m.closed_websockets.insert(id).unwrap();
+    }
+    for id in 0..12 {
+        let _ = m.pending.insert(id, id);
+    }
+    m.active_websockets.extend((0..40).map(|id| (id, id)));
+    m.on_disconnect.push(bus.subscribe(|_: &Disconnect| {}));
+    m.on_disconnect.push(bus.subscribe(|_: &Disconnect| {}));
+    for i in 0..150 {
+        m.logger.queue.push_back(format!("line {i}")).unwrap();
+    }
+    m
+}
+
+#[test]
+fn a_lifecycle_struct_reports_every_field() {
+    let bus = EventBus::new();
+    let m = manager(&bus);
+    let report = m.memory_report();
+    assert_eq!(report.name(), "ConnectionManager");
+    assert_eq!(report.children().len(), 8);
+
+    let closed = report.find("closed_websockets").unwrap();
+    assert_eq!((closed.len(), closed.cap()), (Some(1_000), Some(1_000)));
+    assert_eq!(closed.stats().unwrap().evictions, 500);
+    assert_eq!(closed.heap_bytes(), m.closed_websockets.heap_bytes());
+    assert!(matches!(closed.kind(), Kind::Bounded { .. }));
+
+    assert_eq!(report.find("pending").unwrap().stats().unwrap().rejections, 2);
+    let active = report.find("active_websockets").unwrap();
+    assert_eq!(active.reason(), Some("one entry per live socket; removed on disconnect"));
+    assert_eq!(active.len(), Some(40));
+    assert!(active.heap_bytes() > 40 * 16);
+
+    let subs = report.find("on_disconnect").unwrap();
+    assert_eq!((subs.kind(), subs.len()), (&Kind::Subscription, Some(2)));
+    let queue = report.find("logger.queue").unwrap();
+    assert_eq!((queue.len(), queue.stats().unwrap().evictions), (Some(100), 50));
+    assert_eq!(report.find("logger").unwrap().kind(), &Kind::Nested);
+    assert_eq!(report.find("bus").unwrap().counts(), &[("report::Disconnect".to_string(), 2)]);
+    assert_eq!(report.find("name").unwrap().heap_bytes(), m.name.capacity());
+    assert!(!report.find("config").unwrap().is_measured());
+    assert!(report.find("nope").is_none());
+
+    let summed: usize = report.children().iter().map(Report::heap_bytes).sum();
+    assert_eq!(report.heap_bytes(), summed);
+    assert_eq!(report.total_len(), 1_000 + 10 + 40 + 2 + 100 + 2);
+}
+
+#[test]
+fn the_table_has_a_row_per_node() {
+    let bus = EventBus::new();
+    let table = manager(&bus).memory_report().to_string();
+    println!("{table}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1 + 1 + 8 + 1, "header, struct, 8 fields, 1 nested field");
+    assert!(lines[0].starts_with("field"));
+    let closed = lines.iter().find(|l| l.trim_start().starts_with("closed_websockets")).unwrap();
+    assert!(closed.contains("1000/1000") && closed.contains("bounded") && closed.contains("500"));
+    assert!(table.contains("reason: one entry per live socket"));
+    assert!(lines.iter().any(|l| l.starts_with("    queue")), "nested fields are indented");
+}
+
+/// Checks text against the exposition format: `# HELP`/`# TYPE` once per
+/// family, before its samples; sample lines `name{labels} value`.
+fn assert_valid_exposition(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+    let mut samples = Vec::new();
+    let mut typed = HashSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut parts = rest.split(' ');
+            let name = parts.next().unwrap().to_string();
+            assert!(["gauge", "counter"].contains(&parts.next().unwrap()));
+            assert!(typed.insert(name), "one TYPE per family");
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (name, rest) = line.split_once('{').expect("labels");
+        let (labels, value) = rest.rsplit_once("} ").expect("value");
+        assert!(typed.contains(name), "{name} has a TYPE line before its samples");
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let labels: Vec<(String, String)> = labels
+            .split("\",")
+            .map(|pair| {
+                let (k, v) = pair.split_once("=\"").expect("label=\"value\"");
+                (k.to_string(), v.trim_end_matches('"').to_string())
+            })
+            .collect();
+        samples.push((name.to_string(), labels, value.parse::<f64>().expect("numeric value")));
+    }
+    samples
+}
+
+#[test]
+fn prometheus_text_has_one_family_per_figure() {
+    let bus = EventBus::new();
+    let text = manager(&bus).memory_report().to_prometheus();
+    let samples = assert_valid_exposition(&text);
+    let get = |family: &str, field: &str| {
+        samples
+            .iter()
+            .find(|(n, labels, _)| n == family && labels.iter().any(|(k, v)| k == "field" && v == field))
+            .map(|(_, _, v)| *v)
+    };
+    assert_eq!(get("leakproof_field_len", "closed_websockets"), Some(1_000.0));
+    assert_eq!(get("leakproof_field_cap", "closed_websockets"), Some(1_000.0));
+    assert_eq!(get("leakproof_field_evictions_total", "closed_websockets"), Some(500.0));
+    assert_eq!(get("leakproof_field_rejections_total", "pending"), Some(2.0));
+    assert_eq!(get("leakproof_field_len", "logger.queue"), Some(100.0));
+    assert_eq!(get("leakproof_field_cap", "active_websockets"), None, "unbounded has no cap");
+    assert!(text.contains("leakproof_field_len{struct=\"ConnectionManager\",field=\"closed_websockets\"} 1000\n"));
+    assert!(text.contains("leakproof_field_subscribers{struct=\"ConnectionManager\",field=\"bus\",event=\"report::Disconnect\"} 2"));
+    assert!(get("leakproof_field_heap_bytes", "config").is_none(), "unmeasured fields are not exported as 0");
+}
+
+#[test]
+fn derived_reports_cover_structs_enums_and_generics() {
+    let player = Player { name: "ada".to_string(), inventory: vec![1, 2, 3], secret: [0; 32], score: 42 };
+    let report = player.memory_report();
+    assert_eq!(report.name(), "Player");
+    let names: Vec<&str> = report.children().iter().map(Report::name).collect();
+    assert_eq!(names, ["name", "inventory", "score"], "skip leaves `secret` out");
+    assert_eq!(report.find("inventory").unwrap().len(), Some(3));
+    assert_eq!(report.find("score").unwrap().len(), Some(42), "`with` is used");
+    assert_eq!(report.heap_bytes(), player.name.capacity() + player.inventory.capacity() * 4);
+
+    let taken: Slot<Vec<u8>> = Slot::Taken(vec![0; 10], String::with_capacity(5));
+    let report = taken.memory_report();
+    assert_eq!(report.name(), "Slot::Taken");
+    assert_eq!(report.find("0").unwrap().len(), Some(10));
+    assert_eq!(report.heap_bytes(), 15);
+    assert_eq!(Slot::<u8>::Empty.memory_report().children().len(), 0);
+    assert_eq!(Slot::<u8>::Reserved { by: 1 }.memory_report().children()[0].name(), "by");
+
+    let pair = Pair(String::with_capacity(3), vec![String::new()]);
+    assert_eq!(pair.memory_report().find("1").unwrap().len(), Some(1));
+}
