@@ -8,8 +8,8 @@ pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, EventBus, Evict,
-    EvictReason, Growth, GrowthWatch, Kind, Lifecycle, MemoryReport, Metric, Report, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions,
-    SystemClock, Unsubscribe,
+    EvictReason, Growth, GrowthWatch, Kind, Lifecycle, ManualClock, MemoryReport, Metric, Rejected,
+    Report, ShutdownReport, Subscription, Subscriptions, SystemClock, Unsubscribe,
 };
 #[cfg(feature = "tokio")]
 pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
@@ -19,7 +19,8 @@ pub mod prelude {
     pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
     pub use leakproof_runtime::{
         BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, EventBus, Evict, EvictReason,
-        GrowthWatch, Lifecycle, MemoryReport, Report, ManualClock, Rejected, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
+        GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Report, ShutdownReport,
+        Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
     pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};

@@ -133,9 +133,12 @@ fn the_table_has_a_row_per_node() {
     assert!(lines.iter().any(|l| l.starts_with("    queue")), "nested fields are indented");
 }
 
+/// A parsed sample: family name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// Checks text against the exposition format: `# HELP`/`# TYPE` once per
 /// family, before its samples; sample lines `name{labels} value`.
-fn assert_valid_exposition(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn assert_valid_exposition(text: &str) -> Vec<Sample> {
     let mut samples = Vec::new();
     let mut typed = HashSet::new();
     for line in text.lines() {
@@ -173,7 +176,9 @@ fn prometheus_text_has_one_family_per_figure() {
     let get = |family: &str, field: &str| {
         samples
             .iter()
-            .find(|(n, labels, _)| n == family && labels.iter().any(|(k, v)| k == "field" && v == field))
+            .find(|(n, labels, _)| {
+                n == family && labels.iter().any(|(k, v)| k == "field" && v == field)
+            })
             .map(|(_, _, v)| *v)
     };
     assert_eq!(get("leakproof_field_len", "closed_websockets"), Some(1_000.0));
@@ -182,14 +187,20 @@ fn prometheus_text_has_one_family_per_figure() {
     assert_eq!(get("leakproof_field_rejections_total", "pending"), Some(2.0));
     assert_eq!(get("leakproof_field_len", "logger.queue"), Some(100.0));
     assert_eq!(get("leakproof_field_cap", "active_websockets"), None, "unbounded has no cap");
-    assert!(text.contains("leakproof_field_len{struct=\"ConnectionManager\",field=\"closed_websockets\"} 1000\n"));
+    assert!(text.contains(
+        "leakproof_field_len{struct=\"ConnectionManager\",field=\"closed_websockets\"} 1000\n"
+    ));
     assert!(text.contains("leakproof_field_subscribers{struct=\"ConnectionManager\",field=\"bus\",event=\"report::Disconnect\"} 2"));
-    assert!(get("leakproof_field_heap_bytes", "config").is_none(), "unmeasured fields are not exported as 0");
+    assert!(
+        get("leakproof_field_heap_bytes", "config").is_none(),
+        "unmeasured fields are not exported as 0"
+    );
 }
 
 #[test]
 fn derived_reports_cover_structs_enums_and_generics() {
-    let player = Player { name: "ada".to_string(), inventory: vec![1, 2, 3], secret: [0; 32], score: 42 };
+    let player =
+        Player { name: "ada".to_string(), inventory: vec![1, 2, 3], secret: [0; 32], score: 42 };
     let report = player.memory_report();
     assert_eq!(report.name(), "Player");
     let names: Vec<&str> = report.children().iter().map(Report::name).collect();
@@ -197,6 +208,7 @@ fn derived_reports_cover_structs_enums_and_generics() {
     assert_eq!(report.find("inventory").unwrap().len(), Some(3));
     assert_eq!(report.find("score").unwrap().len(), Some(42), "`with` is used");
     assert_eq!(report.heap_bytes(), player.name.capacity() + player.inventory.capacity() * 4);
+    assert_eq!(player.secret.len(), 32);
 
     let taken: Slot<Vec<u8>> = Slot::Taken(vec![0; 10], String::with_capacity(5));
     let report = taken.memory_report();

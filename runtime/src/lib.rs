@@ -24,11 +24,11 @@ pub use bounded::{
     ManualClock, Rejected, SystemClock,
 };
 pub use events::EventBus;
-pub use report::{Growth, GrowthWatch, Kind, MemoryReport, Metric, Report};
 pub use lifecycle::{
     Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
     Subscriptions, Unsubscribe,
 };
+pub use report::{Growth, GrowthWatch, Kind, MemoryReport, Metric, Report};
 #[cfg(feature = "tokio")]
 pub use tasks::{TaskHandle, TaskSet};
 #[cfg(feature = "tokio")]

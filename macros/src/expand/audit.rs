@@ -22,26 +22,31 @@ pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
         .fields
         .iter()
         .filter(|f| matches!(f.kind, FieldKind::Plain))
-        .filter_map(|f| Some((f.ident.as_ref()?, &f.ty)))
+        .filter_map(|f| Some((f.ident.as_ref()?, &f.ty, &f.cfgs)))
         .collect();
     if plain.is_empty() {
         return Vec::new();
     }
-    let markers = plain.iter().map(|(ident, _)| marker(ident));
+    let markers = plain.iter().map(|(ident, _, cfgs)| {
+        let marker = marker(ident);
+        quote!(#(#cfgs)* pub struct #marker;)
+    });
     let mut out = vec![quote! {
         #[allow(non_camel_case_types, dead_code, unreachable_pub)]
         mod __leakproof_fields {
-            #(pub struct #markers;)*
+            #(#markers)*
         }
     }];
-    out.extend(plain.iter().map(|(ident, ty)| {
+    out.extend(plain.iter().map(|(ident, ty, cfgs)| {
         let marker = marker(ident);
         quote_spanned! {ty.span()=>
+            #(#cfgs)*
             #private::assert_handled::<#ty, __leakproof_fields::#marker, _>({
                 #[allow(unused_imports)]
                 use #private::{ViaPlain as _, ViaResource as _};
                 (&#private::Probe::<#ty>::new()).verdict()
             });
+            #(#cfgs)*
             #private::assert_capped::<#ty, __leakproof_fields::#marker, _>({
                 #[allow(unused_imports)]
                 use #private::{ViaPlain as _, ViaUnbounded as _};

@@ -8,7 +8,9 @@ use darling::util::Flag;
 use darling::{Error, FromDeriveInput, FromField, FromVariant};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote};
+use syn::{
+    Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote,
+};
 
 use super::fallback;
 use super::report::field_node;

@@ -34,8 +34,11 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let field_types = container.item.fields.iter_mut().map(|f| &mut f.ty);
     for (model, ty) in container.fields.iter().zip(field_types) {
         if let FieldKind::Bounded(b) = &model.kind {
-            checks.push(bounded::identity_check(b, &model.ty, &krate));
-            items.push(bounded::cap_check(b));
+            let cfgs = &model.cfgs;
+            let identity = bounded::identity_check(b, &model.ty, &krate);
+            let cap = bounded::cap_check(b);
+            checks.push(quote!(#(#cfgs)* { #identity }));
+            items.push(quote!(#(#cfgs)* const _: () = { #cap };));
             if let Some(new_ty) = bounded::rewrite_type(b, &krate) {
                 *ty = new_ty;
             }

@@ -34,6 +34,7 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         let ident = field.ident.clone()?;
         let label = ident.to_string();
         let node = field_node(&quote!(self.#ident), label.trim_start_matches("r#"), krate);
+        let cfgs = &field.cfgs;
         let kind = match &field.kind {
             FieldKind::Unbounded { reason } => {
                 quote!(.with_kind(#private::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
@@ -43,13 +44,15 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
             FieldKind::Nested => quote!(.with_kind(#private::Kind::Nested)),
             FieldKind::Bounded(_) | FieldKind::Skip | FieldKind::Plain => TokenStream::new(),
         };
-        Some(quote!(#node #kind))
+        Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))
     });
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
             fn memory_report(&self) -> #private::Report {
-                #private::Report::structure::<Self>(#name_str, ::std::vec![#(#nodes),*])
+                let mut __leakproof_fields = ::std::vec::Vec::new();
+                #(#nodes)*
+                #private::Report::structure::<Self>(#name_str, __leakproof_fields)
             }
         }
     }

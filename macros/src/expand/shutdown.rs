@@ -41,7 +41,9 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
             FieldKind::Task => quote!(tasks),
             _ => quote!(nested),
         };
+        let cfgs = &field.cfgs;
         quote_spanned! {field.ty.span()=>
+            #(#cfgs)*
             __leakproof_ctx.#method(#label, &self.#ident);
         }
     });

@@ -61,6 +61,9 @@ pub struct Field {
     /// The type as the user wrote it.
     pub ty: Type,
     pub kind: FieldKind,
+    /// The field's `#[cfg(...)]` attributes: every statement generated for
+    /// the field carries them, so a field compiled out takes its code along.
+    pub cfgs: Vec<Attribute>,
 }
 
 impl Field {
@@ -91,7 +94,8 @@ impl Field {
                 _ => parse_field_lifecycle(attr, errors),
             };
         }
-        Field { ident: field.ident.clone(), ty: field.ty.clone(), kind }
+        let cfgs = field.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect();
+        Field { ident: field.ident.clone(), ty: field.ty.clone(), kind, cfgs }
     }
 }
 

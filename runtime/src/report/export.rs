@@ -22,7 +22,7 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
         .iter()
         .map(|(path, node)| {
             let depth = path.matches('.').count() + usize::from(!path.is_empty());
-            let name = if path.is_empty() { node.name.clone() } else { node.name.clone() };
+            let name = node.name.clone();
             let len = match (node.len, node.cap) {
                 (Some(len), Some(cap)) => format!("{len}/{cap}"),
                 (Some(len), None) => len.to_string(),
@@ -36,7 +36,15 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
             for (name, count) in &node.counts {
                 let _ = write!(note, "{}{name}: {count}", if note.is_empty() { "" } else { ", " });
             }
-            [format!("{}{name}", "  ".repeat(depth)), node.kind.label().to_string(), len, heap, evicted, expired, note]
+            [
+                format!("{}{name}", "  ".repeat(depth)),
+                node.kind.label().to_string(),
+                len,
+                heap,
+                evicted,
+                expired,
+                note,
+            ]
         })
         .collect();
     let header = ["field", "kind", "len/cap", "heap", "evicted", "expired", ""];
@@ -47,8 +55,7 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
         }
     }
     let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| {
-        writeln!(
-            f,
+        let text = format!(
             "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {}",
             cells[0],
             cells[1],
@@ -63,7 +70,8 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
             w3 = widths[3],
             w4 = widths[4],
             w5 = widths[5],
-        )
+        );
+        writeln!(f, "{}", text.trim_end())
     };
     line(f, header)?;
     for row in &rows {
@@ -92,7 +100,12 @@ const FAMILIES: &[Family] = &[
         kind: "gauge",
         read: |r| r.len.map(|n| n as u64),
     },
-    Family { name: "leakproof_field_cap", help: "The bound of a bounded field.", kind: "gauge", read: |r| r.cap.map(|n| n as u64) },
+    Family {
+        name: "leakproof_field_cap",
+        help: "The bound of a bounded field.",
+        kind: "gauge",
+        read: |r| r.cap.map(|n| n as u64),
+    },
     Family {
         name: "leakproof_field_heap_bytes",
         help: "Heap bytes a field holds, from capacities (elements' own heap not included).",
@@ -138,7 +151,8 @@ impl Report {
     /// `leakproof_field_len{struct="ConnectionManager",field="closed_websockets"} 9876`.
     pub fn to_prometheus(&self) -> String {
         let root = label(&self.name);
-        let fields: Vec<(String, &Report)> = self.fields().map(|(path, node)| (label(&path), node)).collect();
+        let fields: Vec<(String, &Report)> =
+            self.fields().map(|(path, node)| (label(&path), node)).collect();
         let mut out = String::new();
         for family in FAMILIES {
             let samples: Vec<_> = fields
@@ -151,19 +165,28 @@ impl Report {
             let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
             let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind);
             for (path, value) in samples {
-                let _ = writeln!(out, "{}{{struct=\"{root}\",field=\"{path}\"}} {value}", family.name);
+                let _ =
+                    writeln!(out, "{}{{struct=\"{root}\",field=\"{path}\"}} {value}", family.name);
             }
         }
         let counts: Vec<_> = fields
             .iter()
-            .flat_map(|(path, node)| node.counts.iter().map(move |(name, n)| (path, label(name), n)))
+            .flat_map(|(path, node)| {
+                node.counts.iter().map(move |(name, n)| (path, label(name), n))
+            })
             .collect();
         if !counts.is_empty() {
             let name = "leakproof_field_subscribers";
-            let _ = writeln!(out, "# HELP {name} Live subscribers per event type, for event-bus fields.");
+            let _ = writeln!(
+                out,
+                "# HELP {name} Live subscribers per event type, for event-bus fields."
+            );
             let _ = writeln!(out, "# TYPE {name} gauge");
             for (path, event, n) in counts {
-                let _ = writeln!(out, "{name}{{struct=\"{root}\",field=\"{path}\",event=\"{event}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "{name}{{struct=\"{root}\",field=\"{path}\",event=\"{event}\"}} {n}"
+                );
             }
         }
         out
@@ -178,7 +201,8 @@ impl Report {
         for (path, node) in self.fields() {
             for family in FAMILIES {
                 if let Some(value) = (family.read)(node) {
-                    metrics::gauge!(family.name, "struct" => root.clone(), "field" => path.clone()).set(value as f64);
+                    metrics::gauge!(family.name, "struct" => root.clone(), "field" => path.clone())
+                        .set(value as f64);
                 }
             }
         }

@@ -112,7 +112,9 @@ impl GrowthWatch {
                     continue;
                 }
                 // A field that grows with the load is serving the load.
-                if load_growth.is_some_and(|load| relative_growth(values).unwrap_or(0.0) <= 2.0 * load + 0.05) {
+                if load_growth
+                    .is_some_and(|load| relative_growth(values).unwrap_or(0.0) <= 2.0 * load + 0.05)
+                {
                     continue;
                 }
                 let (from, to) = (values[0], values[values.len() - 1]);

@@ -51,8 +51,26 @@ macro_rules! no_heap {
 }
 
 no_heap!(
-    (), bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64,
-    std::time::Duration, std::time::Instant, std::time::SystemTime
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    std::time::Duration,
+    std::time::Instant,
+    std::time::SystemTime
 );
 
 impl MemoryReport for str {
@@ -94,8 +112,11 @@ impl<T> MemoryReport for BinaryHeap<T> {
 impl<T> MemoryReport for LinkedList<T> {
     fn memory_report(&self) -> Report {
         // One node per element: the value and two links.
-        Report::leaf::<Self>(self.len() * (size_of::<T>() + 2 * size_of::<usize>()).next_multiple_of(align_of::<usize>()))
-            .with_len(self.len())
+        Report::leaf::<Self>(
+            self.len()
+                * (size_of::<T>() + 2 * size_of::<usize>()).next_multiple_of(align_of::<usize>()),
+        )
+        .with_len(self.len())
     }
 }
 
@@ -189,7 +210,9 @@ impl<T: MemoryReport> MemoryReport for Mutex<T> {
     fn memory_report(&self) -> Report {
         match self.try_lock() {
             Ok(inner) => inner.memory_report(),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner().memory_report(),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                poisoned.into_inner().memory_report()
+            }
             Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
         }
     }
@@ -200,7 +223,9 @@ impl<T: MemoryReport> MemoryReport for RwLock<T> {
     fn memory_report(&self) -> Report {
         match self.try_read() {
             Ok(inner) => inner.memory_report(),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner().memory_report(),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                poisoned.into_inner().memory_report()
+            }
             Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
         }
     }
@@ -248,7 +273,9 @@ impl MemoryReport for Subscription {
 
 impl MemoryReport for Subscriptions {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.heap_bytes()).with_len(self.active_count()).with_kind(Kind::Subscription)
+        Report::leaf::<Self>(self.heap_bytes())
+            .with_len(self.active_count())
+            .with_kind(Kind::Subscription)
     }
 }
 

@@ -10,14 +10,12 @@
 //! checks for every collection here.
 
 /// Control bytes are read a group at a time: 16 with SSE2, 8 otherwise.
-const GROUP_WIDTH: usize = if cfg!(all(
-    any(target_arch = "x86", target_arch = "x86_64"),
-    target_feature = "sse2"
-)) {
-    16
-} else {
-    8
-};
+const GROUP_WIDTH: usize =
+    if cfg!(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2")) {
+        16
+    } else {
+        8
+    };
 
 /// Buckets behind a hashbrown table whose `capacity()` is `capacity`.
 fn buckets(capacity: usize) -> usize {

@@ -252,8 +252,11 @@ impl Report {
         std::iter::from_fn(move || {
             let (path, node) = stack.pop()?;
             for child in node.children.iter().rev() {
-                let child_path =
-                    if path.is_empty() { child.name.clone() } else { format!("{path}.{}", child.name) };
+                let child_path = if path.is_empty() {
+                    child.name.clone()
+                } else {
+                    format!("{path}.{}", child.name)
+                };
                 stack.push((child_path, child));
             }
             Some((path, node))
