@@ -14,4 +14,5 @@ fn ui() {
     cases.compile_fail("tests/ui/unbounded/*.rs");
     cases.compile_fail("tests/ui/lifecycle/*.rs");
     cases.compile_fail("tests/ui/audit/*.rs");
+    cases.compile_fail("tests/ui/report/*.rs");
 }

@@ -144,10 +144,21 @@ proptest! {
     }
 
     #[test]
+    fn derive_never_panics(item in item()) {
+        let item = item.replace("bounded", "report").replace("lifecycle", "report");
+        if let Some(item) = lex(&item) {
+            for item in truncations(item) {
+                let _ = expand::derive_report::expand(item);
+            }
+        }
+    }
+
+    #[test]
     fn arbitrary_text_never_panics(text in "[ -~]{0,80}") {
         if let Some(tokens) = lex(&text) {
             let _ = expand::lifecycle(tokens.clone(), tokens.clone());
-            let _ = expand::bounded_alias(tokens.clone(), tokens);
+            let _ = expand::bounded_alias(tokens.clone(), tokens.clone());
+            let _ = expand::derive_report::expand(tokens);
         }
     }
 }

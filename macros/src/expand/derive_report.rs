@@ -7,7 +7,8 @@ use darling::ast::{Data, Fields, Style};
 use darling::util::Flag;
 use darling::{Error, FromDeriveInput, FromField, FromVariant};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{
     Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote,
 };
@@ -22,7 +23,7 @@ struct Input {
     generics: Generics,
     data: Data<Variant, Field>,
     /// Replaces the generated `T: MemoryReport` bounds.
-    bound: Option<String>,
+    bound: Option<darling::util::SpannedValue<String>>,
     #[darling(rename = "crate")]
     krate: Option<Path>,
     attrs: Vec<Attribute>,
@@ -63,7 +64,6 @@ fn reject_lifecycle_attrs(attrs: &[Attribute], errors: &mut darling::error::Accu
 }
 
 pub fn expand(input: TokenStream) -> TokenStream {
-    let mut errors = Error::accumulator();
     let derive: DeriveInput = match syn::parse2(input) {
         Ok(derive) => derive,
         Err(err) => return err.into_compile_error(),
@@ -72,6 +72,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(err) => return err.write_errors(),
     };
+    // Created only once there is something to accumulate into: an
+    // accumulator dropped unfinished panics.
+    let mut errors = Error::accumulator();
     reject_lifecycle_attrs(&input.attrs, &mut errors);
     let krate: Path = input.krate.clone().unwrap_or_else(|| parse_quote!(::leakproof));
     let private = quote!(#krate::__private);
@@ -119,10 +122,15 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
     let mut generics = input.generics.clone();
     let predicates: Vec<WherePredicate> = match &input.bound {
-        Some(bound) => match syn::parse_str::<syn::WhereClause>(&format!("where {bound}")) {
+        Some(bound) => match syn::parse_str::<syn::WhereClause>(&format!("where {}", **bound)) {
             Ok(clause) => clause.predicates.into_iter().collect(),
             Err(err) => {
-                errors.push(Error::custom(format!("`bound` must be where-clause predicates, e.g. `bound = \"T: MemoryReport\"`: {err}")));
+                errors.push(
+                    Error::custom(format!(
+                        "`bound` takes where-clause predicates, e.g. `bound = \"T: MemoryReport\"`, or `\"\"` for none: {err}"
+                    ))
+                    .with_span(&bound.span()),
+                );
                 Vec::new()
             }
         },
@@ -173,7 +181,9 @@ fn nodes(
             None => index.to_string(),
         };
         out.push(match &field.with {
-            Some(with) => quote!(#private::Report::named(#with(&#place), #label)),
+            Some(with) => {
+                quote_spanned!(with.span()=> #private::Report::named(#with(&#place), #label))
+            }
             None => field_node(&place, &label, krate),
         });
     }
