@@ -7,9 +7,9 @@ pub use leakproof_runtime::audit::{TeardownResource, Unbounded};
 pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 pub use leakproof_runtime::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, EventBus, Evict,
-    EvictReason, Growth, GrowthWatch, Kind, Lifecycle, ManualClock, MemoryReport, Metric, Rejected,
-    Report, ShutdownReport, Subscription, Subscriptions, SystemClock, Unsubscribe,
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, DeepHeap, EventBus,
+    Evict, EvictReason, Growth, GrowthWatch, Kind, Lifecycle, ManualClock, MemoryReport, Metric,
+    Rejected, Report, Seen, ShutdownReport, Subscription, Subscriptions, SystemClock, Unsubscribe,
 };
 #[cfg(feature = "tokio")]
 pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
@@ -18,9 +18,9 @@ pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
 pub mod prelude {
     pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
     pub use leakproof_runtime::{
-        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, EventBus, Evict, EvictReason,
-        GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Report, ShutdownReport,
-        Subscription, Subscriptions, Unsubscribe,
+        BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, DeepHeap, EventBus, Evict,
+        EvictReason, GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Report,
+        ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
     pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};

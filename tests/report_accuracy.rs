@@ -10,12 +10,33 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use counting_alloc::{Counting, live_bytes};
-use leakproof::{BoundedDeque, BoundedMap, BoundedSet, MemoryReport};
+use leakproof::{BoundedDeque, BoundedMap, BoundedSet, DeepHeap, MemoryReport};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
 const SIZES: &[usize] = &[0, 1, 2, 3, 4, 7, 8, 13, 14, 15, 28, 29, 100, 1_000, 4_097, 100_000];
+
+/// Like `check`, for the deep walk: elements' own heap included, shared
+/// allocations once.
+fn check_deep<T: MemoryReport + DeepHeap>(what: &str, n: usize, build: impl FnOnce(usize) -> T) {
+    let before = live_bytes();
+    let value = build(n);
+    let truth = (live_bytes() - before) as usize;
+    let reported = value.deep_report().heap_bytes();
+    assert_eq!(
+        reported, truth,
+        "deep {what} with {n} entries: reported {reported} B, allocator holds {truth} B"
+    );
+    drop(value);
+}
+
+#[derive(leakproof::MemoryReport)]
+struct Shared {
+    a: Arc<Vec<String>>,
+    b: Arc<Vec<String>>,
+    names: HashMap<u64, String>,
+}
 
 /// Builds a value, then checks that its report's `heap_bytes` is exactly
 /// what the allocator holds for it.
@@ -59,7 +80,25 @@ fn reported_bytes_match_the_allocator() {
         });
         check("Box<Vec<u64>>", n, |n| Box::new((0..n as u64).collect::<Vec<_>>()));
         check("Arc<Vec<u64>>", n, |n| Arc::new((0..n as u64).collect::<Vec<_>>()));
+        check_deep("Vec<String>", n, |n| (0..n).map(|i| format!("player-{i}")).collect::<Vec<_>>());
+        check_deep("HashMap<u64, String>", n, |n| {
+            (0..n as u64).map(|i| (i, format!("p{i}"))).collect::<HashMap<_, _>>()
+        });
+        check_deep("Vec<u64>", n, |n| (0..n as u64).collect::<Vec<_>>());
+        check_deep("shared Arc counted once", n, |n| {
+            let shared = Arc::new((0..n).map(|i| i.to_string()).collect::<Vec<_>>());
+            Shared {
+                a: Arc::clone(&shared),
+                b: shared,
+                names: (0..n as u64).map(|i| (i, "x".repeat(3))).collect(),
+            }
+        });
         if n > 0 {
+            check_deep("BoundedMap<u64, String>", n, |n| {
+                let mut map = BoundedMap::<u64, String>::with_cap(n);
+                map.extend((0..2 * n as u64).map(|i| (i, format!("v{i}"))));
+                map
+            });
             check("BoundedSet<u64>", n, |n| {
                 let mut set = BoundedSet::<u64>::with_cap(n.max(1) * 2);
                 set.extend(0..n as u64);

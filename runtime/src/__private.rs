@@ -5,7 +5,10 @@ pub use crate::audit::{
 };
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
 pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
-pub use crate::report::{Kind, MemoryReport, Opaque, Report, Reporter, ViaMemoryReport};
+pub use crate::report::{
+    DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,
+    ViaDeepReport, ViaMemoryReport,
+};
 
 /// `drop = "warn"`: one warning naming the struct and its live fields.
 pub fn warn_live<T: Lifecycle + ?Sized>(component: &str, value: &T) {

@@ -28,7 +28,7 @@ pub use lifecycle::{
     Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
     Subscriptions, Unsubscribe,
 };
-pub use report::{Growth, GrowthWatch, Kind, MemoryReport, Metric, Report};
+pub use report::{DeepHeap, Growth, GrowthWatch, Kind, MemoryReport, Metric, Report, Seen};
 #[cfg(feature = "tokio")]
 pub use tasks::{TaskHandle, TaskSet};
 #[cfg(feature = "tokio")]

@@ -14,7 +14,7 @@ use syn::{
 };
 
 use super::fallback;
-use super::report::field_node;
+use super::report::{Depth, field_node, impls};
 
 #[derive(FromDeriveInput)]
 #[darling(attributes(report), supports(struct_any, enum_any), forward_attrs(bounded, unbounded))]
@@ -81,9 +81,17 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let name = &input.ident;
     let name_str = name.to_string();
 
-    let body = match &input.data {
+    let all_fields: Vec<&Field> = match &input.data {
+        Data::Struct(fields) => fields.iter().collect(),
+        Data::Enum(variants) => variants.iter().flat_map(|v| v.fields.iter()).collect(),
+    };
+    for field in all_fields {
+        reject_lifecycle_attrs(&field.attrs, &mut errors);
+    }
+
+    let body = |depth: Depth| match &input.data {
         Data::Struct(fields) => {
-            let nodes = nodes(fields, |member| quote!(self.#member), &krate, &mut errors);
+            let nodes = nodes(fields, |member| quote!(self.#member), &krate, depth);
             quote!(#private::Report::structure::<Self>(#name_str, ::std::vec![#(#nodes),*]))
         }
         Data::Enum(variants) => {
@@ -109,7 +117,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                         quote!((*#binding))
                     },
                     &krate,
-                    &mut errors,
+                    depth,
                 );
                 quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec![#(#nodes),*]))
             });
@@ -120,7 +128,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     };
 
-    let mut generics = input.generics.clone();
+    let (mut generics, mut deep_generics) = (input.generics.clone(), input.generics.clone());
     let predicates: Vec<WherePredicate> = match &input.bound {
         Some(bound) => match syn::parse_str::<syn::WhereClause>(&format!("where {}", **bound)) {
             Ok(clause) => clause.predicates.into_iter().collect(),
@@ -142,16 +150,25 @@ pub fn expand(input: TokenStream) -> TokenStream {
             })
             .collect(),
     };
+    // The deep walk also needs the parameters to walk (unless `bound` says
+    // otherwise, in which case it says so for both).
+    let deep_predicates: Vec<WherePredicate> = match &input.bound {
+        Some(_) => predicates.clone(),
+        None => input
+            .generics
+            .type_params()
+            .map(|param| {
+                let ident = &param.ident;
+                parse_quote!(#ident: #private::MemoryReport + #private::DeepHeap)
+            })
+            .collect(),
+    };
     generics.make_where_clause().predicates.extend(predicates);
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    deep_generics.make_where_clause().predicates.extend(deep_predicates);
+    let impls = impls(&krate, name, (&generics, &deep_generics), body);
     let errors = fallback::errors(errors);
     quote! {
-        #[automatically_derived]
-        impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
-            fn memory_report(&self) -> #private::Report {
-                #body
-            }
-        }
+        #impls
         #errors
     }
 }
@@ -162,12 +179,11 @@ fn nodes(
     fields: &Fields<Field>,
     mut access: impl FnMut(&Member) -> TokenStream,
     krate: &Path,
-    errors: &mut darling::error::Accumulator,
+    depth: Depth,
 ) -> Vec<TokenStream> {
     let private = quote!(#krate::__private);
     let mut out = Vec::new();
     for (index, field) in fields.iter().enumerate() {
-        reject_lifecycle_attrs(&field.attrs, errors);
         let member = match &field.ident {
             Some(ident) => Member::Named(ident.clone()),
             None => Member::Unnamed(index.into()),
@@ -184,7 +200,7 @@ fn nodes(
             Some(with) => {
                 quote_spanned!(with.span()=> #private::Report::named(#with(&#place), #label))
             }
-            None => field_node(&place, &label, krate),
+            None => field_node(&place, &label, krate, depth),
         });
     }
     out

@@ -10,17 +10,65 @@ use syn::Path;
 
 use crate::model::{Container, FieldKind};
 
+/// Which report a generated method builds.
+#[derive(Clone, Copy)]
+pub enum Depth {
+    /// `memory_report`: O(fields).
+    Shallow,
+    /// `deep_report_in`: walks elements, sharing `__leakproof_seen`.
+    Deep,
+}
+
 /// The expression reporting the field at `place` (`self.name`, or a
 /// binding in a `match`) under the name `label`.
-pub fn field_node(place: &TokenStream, label: &str, krate: &Path) -> TokenStream {
+pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) -> TokenStream {
     let private = quote!(#krate::__private);
-    quote! {
-        {
+    let call = match depth {
+        Depth::Shallow => quote! {
             #[allow(unused_imports)]
             use #private::{Opaque as _, ViaMemoryReport as _};
             (&#private::Reporter(&#place)).field_report()
+        },
+        Depth::Deep => quote! {
+            #[allow(unused_imports)]
+            use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+            (&&&#private::Reporter(&#place)).deep_field_report(__leakproof_seen)
+        },
+    };
+    quote!({ #call }.named(#label))
+}
+
+/// `impl MemoryReport` and `impl DeepHeap` for a type, from a function
+/// building the report body at each depth. The two impls take their own
+/// where-clauses: a type can report shallowly without a deep walk.
+pub fn impls(
+    krate: &Path,
+    name: &syn::Ident,
+    generics: (&syn::Generics, &syn::Generics),
+    body: impl Fn(Depth) -> TokenStream,
+) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let (shallow, deep) = (body(Depth::Shallow), body(Depth::Deep));
+    let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
+    let (deep_impl_generics, _, deep_where_clause) = generics.1.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
+            fn memory_report(&self) -> #private::Report {
+                #shallow
+            }
         }
-        .named(#label)
+
+        #[automatically_derived]
+        impl #deep_impl_generics #private::DeepHeap for #name #ty_generics #deep_where_clause {
+            fn deep_heap(&self, __leakproof_seen: &mut #private::Seen) -> usize {
+                #private::DeepHeap::deep_node(self, __leakproof_seen).heap_bytes()
+            }
+
+            fn deep_node(&self, __leakproof_seen: &mut #private::Seen) -> #private::Report {
+                #deep
+            }
+        }
     }
 }
 
@@ -29,11 +77,11 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let item = &container.item;
     let name = &item.ident;
     let name_str = name.to_string();
-    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
-    let nodes = container.fields.iter().filter_map(|field| {
+    let body = |depth: Depth| {
+        let nodes = container.fields.iter().filter_map(|field| {
         let ident = field.ident.clone()?;
         let label = ident.to_string();
-        let node = field_node(&quote!(self.#ident), label.trim_start_matches("r#"), krate);
+        let node = field_node(&quote!(self.#ident), label.trim_start_matches("r#"), krate, depth);
         let cfgs = &field.cfgs;
         let kind = match &field.kind {
             FieldKind::Unbounded { reason } => {
@@ -46,14 +94,11 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         };
         Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))
     });
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
-            fn memory_report(&self) -> #private::Report {
-                let mut __leakproof_fields = ::std::vec::Vec::new();
-                #(#nodes)*
-                #private::Report::structure::<Self>(#name_str, __leakproof_fields)
-            }
+        quote! {
+            let mut __leakproof_fields = ::std::vec::Vec::new();
+            #(#nodes)*
+            #private::Report::structure::<Self>(#name_str, __leakproof_fields)
         }
-    }
+    };
+    impls(krate, name, (&item.generics, &item.generics), body)
 }

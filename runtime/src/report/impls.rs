@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::layout::{array_bytes, hash_table_bytes, rc_bytes};
-use super::{Kind, MemoryReport, Report};
+use super::{DeepHeap, Kind, MemoryReport, Report, Seen};
 use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
 use crate::events::EventBus;
 use crate::lifecycle::{Subscription, Subscriptions, Unsubscribe};
@@ -36,6 +36,46 @@ pub trait Opaque {
 
 impl<T: ?Sized> Opaque for &Reporter<'_, T> {
     fn field_report(&self) -> Report {
+        Report::leaf::<T>(0).unmeasured()
+    }
+}
+
+/// The deep walk, in three tiers, tried in order by
+/// `(&&&Reporter(&field)).deep_field_report(seen)`: [`DeepHeap`] when the
+/// type has it (its elements, or a struct's fields, are walked), else the
+/// shallow report, else unmeasured.
+pub trait ViaDeep {
+    /// The field's deep report.
+    fn deep_field_report(&self, seen: &mut Seen) -> Report;
+}
+
+impl<T: MemoryReport + DeepHeap> ViaDeep for &&Reporter<'_, T> {
+    fn deep_field_report(&self, seen: &mut Seen) -> Report {
+        self.0.deep_node(seen)
+    }
+}
+
+/// Second tier of the deep walk: a type with no `DeepHeap` gives its
+/// shallow report.
+pub trait ViaDeepReport {
+    /// The field's (shallow) report.
+    fn deep_field_report(&self, seen: &mut Seen) -> Report;
+}
+
+impl<T: MemoryReport + ?Sized> ViaDeepReport for &Reporter<'_, T> {
+    fn deep_field_report(&self, _: &mut Seen) -> Report {
+        self.0.memory_report()
+    }
+}
+
+/// Last tier of the deep walk: unmeasured.
+pub trait DeepOpaque {
+    /// An unmeasured node for the field.
+    fn deep_field_report(&self, seen: &mut Seen) -> Report;
+}
+
+impl<T: ?Sized> DeepOpaque for Reporter<'_, T> {
+    fn deep_field_report(&self, _: &mut Seen) -> Report {
         Report::leaf::<T>(0).unmeasured()
     }
 }

@@ -9,6 +9,7 @@
 //! capacity), without walking the elements; memory the elements own
 //! themselves (a `String` value in a map) is not counted.
 
+mod deep;
 mod export;
 mod growth;
 mod impls;
@@ -19,13 +20,18 @@ use std::time::Duration;
 
 use crate::bounded::{BoundStats, Evict};
 
+pub use deep::{DeepHeap, Seen};
 pub use growth::{Growth, GrowthWatch, Metric};
-pub use impls::{Opaque, Reporter, ViaMemoryReport};
+pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport};
 pub use layout::hash_table_bytes;
 
 /// A value that can say how big it is, cheaply.
+///
+/// For the deep walk, which also counts the heap memory elements own, see
+/// [`DeepHeap::deep_report`].
 pub trait MemoryReport {
-    /// A report of this value: O(fields), not O(elements).
+    /// A report of this value: O(fields), not O(elements). Heap memory the
+    /// elements own themselves (a `String` in a `Vec<String>`) is not counted.
     fn memory_report(&self) -> Report;
 }
 
@@ -166,6 +172,12 @@ impl Report {
     /// Renames the node (a struct names its fields).
     pub fn named(mut self, name: &str) -> Self {
         self.name = name.to_string();
+        self
+    }
+
+    /// Replaces the heap figure (a deep walk's).
+    pub fn with_heap_bytes(mut self, heap_bytes: usize) -> Self {
+        self.heap_bytes = heap_bytes;
         self
     }
 

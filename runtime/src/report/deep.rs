@@ -1,0 +1,246 @@
+//! The deep walk, for when elements own heap memory too (the `String`
+//! values of a `HashMap<u64, String>`): [`DeepHeap`] walks into elements,
+//! counting each `Arc`/`Rc` allocation once per report. It is O(elements)
+//! and runs only when asked, through [`MemoryReport::deep_report`].
+//!
+//! Element types without heap memory of their own (`u64`, `[u8; 16]`,
+//! `(u32, f64)`) say so through [`DeepHeap::FLAT`], and collections of them
+//! skip the walk: a `Vec<u64>` of a million entries is measured in O(1) even
+//! here.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::MemoryReport;
+use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
+
+/// Shared allocations already counted in this walk.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pointers: HashSet<usize>,
+}
+
+impl Seen {
+    /// True the first time `pointer` is seen.
+    pub fn first(&mut self, pointer: *const ()) -> bool {
+        self.pointers.insert(pointer as usize)
+    }
+}
+
+/// Heap memory a value owns, walking into its elements. `#[lifecycle]` and
+/// `#[derive(MemoryReport)]` implement it for their types too.
+///
+/// ```
+/// use leakproof_runtime::{DeepHeap, MemoryReport};
+/// use std::collections::HashMap;
+///
+/// let names: HashMap<u64, String> = (0..100).map(|i| (i, format!("player-{i}"))).collect();
+/// let shallow = names.memory_report().heap_bytes();    // the table only, O(1)
+/// let deep = names.deep_report().heap_bytes();         // and every String, O(n)
+/// assert!(deep >= shallow + 100 * "player-0".len());
+/// ```
+pub trait DeepHeap {
+    /// True when values of this type never own heap memory, so a collection
+    /// of them needs no walk.
+    const FLAT: bool = false;
+
+    /// Heap bytes this value owns, elements included; shared allocations
+    /// already in `seen` count 0.
+    fn deep_heap(&self, seen: &mut Seen) -> usize;
+
+    /// This value's report with deep figures, sharing `seen` with an
+    /// enclosing walk. Structs override it to walk field by field.
+    fn deep_node(&self, seen: &mut Seen) -> super::Report
+    where
+        Self: MemoryReport,
+    {
+        let heap = self.deep_heap(seen);
+        self.memory_report().with_heap_bytes(heap)
+    }
+
+    /// A report that walks into the elements, so their own heap memory is
+    /// counted too (each `Arc`/`Rc` allocation once). O(elements), except
+    /// for collections of flat types: only when asked, never on a scrape.
+    fn deep_report(&self) -> super::Report
+    where
+        Self: MemoryReport,
+    {
+        self.deep_node(&mut Seen::default())
+    }
+}
+
+macro_rules! flat {
+    ($($ty:ty),*) => {$(
+        impl DeepHeap for $ty {
+            const FLAT: bool = true;
+            fn deep_heap(&self, _: &mut Seen) -> usize {
+                0
+            }
+        }
+    )*};
+}
+
+flat!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    std::time::Duration,
+    std::time::Instant,
+    std::time::SystemTime
+);
+
+impl<T: DeepHeap, const N: usize> DeepHeap for [T; N] {
+    const FLAT: bool = T::FLAT;
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        if T::FLAT { 0 } else { self.iter().map(|v| v.deep_heap(seen)).sum() }
+    }
+}
+
+impl<A: DeepHeap, B: DeepHeap> DeepHeap for (A, B) {
+    const FLAT: bool = A::FLAT && B::FLAT;
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        self.0.deep_heap(seen) + self.1.deep_heap(seen)
+    }
+}
+
+impl DeepHeap for String {
+    fn deep_heap(&self, _: &mut Seen) -> usize {
+        self.capacity()
+    }
+}
+
+/// The collection's own allocation (from its shallow report) plus, unless
+/// the elements are flat, what each element owns.
+fn with_elements<'a, T: DeepHeap + 'a>(
+    own: usize,
+    elements: impl Iterator<Item = &'a T>,
+    seen: &mut Seen,
+) -> usize {
+    if T::FLAT { own } else { own + elements.map(|e| e.deep_heap(seen)).sum::<usize>() }
+}
+
+macro_rules! sequence {
+    ($($ty:ident),*) => {$(
+        impl<T: DeepHeap> DeepHeap for $ty<T> {
+            fn deep_heap(&self, seen: &mut Seen) -> usize {
+                with_elements(self.memory_report().heap_bytes(), self.iter(), seen)
+            }
+        }
+    )*};
+}
+
+sequence!(Vec, VecDeque, BinaryHeap, LinkedList, BTreeSet);
+
+impl<T: DeepHeap, S> DeepHeap for HashSet<T, S> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        with_elements(self.memory_report().heap_bytes(), self.iter(), seen)
+    }
+}
+
+impl<K: DeepHeap, V: DeepHeap, S> DeepHeap for HashMap<K, V, S> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        let own = self.memory_report().heap_bytes();
+        if K::FLAT && V::FLAT {
+            return own;
+        }
+        own + self.iter().map(|(k, v)| k.deep_heap(seen) + v.deep_heap(seen)).sum::<usize>()
+    }
+}
+
+impl<K: DeepHeap, V: DeepHeap> DeepHeap for BTreeMap<K, V> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        let own = self.memory_report().heap_bytes();
+        if K::FLAT && V::FLAT {
+            return own;
+        }
+        own + self.iter().map(|(k, v)| k.deep_heap(seen) + v.deep_heap(seen)).sum::<usize>()
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for Option<T> {
+    const FLAT: bool = T::FLAT;
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        self.as_ref().map_or(0, |v| v.deep_heap(seen))
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for Box<T> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        size_of::<T>() + (**self).deep_heap(seen)
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for Arc<T> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        if seen.first(Arc::as_ptr(self).cast()) {
+            super::layout::rc_bytes::<T>() + (**self).deep_heap(seen)
+        } else {
+            0
+        }
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for Rc<T> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        if seen.first(Rc::as_ptr(self).cast()) {
+            super::layout::rc_bytes::<T>() + (**self).deep_heap(seen)
+        } else {
+            0
+        }
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for Mutex<T> {
+    /// Never blocks: a locked mutex counts 0.
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        self.try_lock().map_or(0, |v| v.deep_heap(seen))
+    }
+}
+
+impl<T: DeepHeap> DeepHeap for RwLock<T> {
+    /// Never blocks: a write-locked lock counts 0.
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        self.try_read().map_or(0, |v| v.deep_heap(seen))
+    }
+}
+
+impl<K: DeepHeap, V: DeepHeap, S, const CAP: usize, const EVICT: u8, const TTL: u64> DeepHeap
+    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+{
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        if K::FLAT && V::FLAT {
+            return self.heap_bytes();
+        }
+        self.heap_bytes()
+            + self.iter().map(|(k, v)| k.deep_heap(seen) + v.deep_heap(seen)).sum::<usize>()
+    }
+}
+
+impl<T: DeepHeap, S, const CAP: usize, const EVICT: u8, const TTL: u64> DeepHeap
+    for BoundedSet<T, S, CAP, EVICT, TTL>
+{
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        with_elements(self.heap_bytes(), self.iter(), seen)
+    }
+}
+
+impl<T: DeepHeap, const CAP: usize, const EVICT: u8> DeepHeap for BoundedDeque<T, CAP, EVICT> {
+    fn deep_heap(&self, seen: &mut Seen) -> usize {
+        with_elements(self.heap_bytes(), self.iter(), seen)
+    }
+}
