@@ -61,7 +61,71 @@ fn ttl_run<C: Cache>(name: &str, mut cache: C) {
     );
 }
 
+/// What each crate reports for the same 1M-entry data, against the
+/// allocator's truth.
+fn report_accuracy() {
+    use deepsize::DeepSizeOf;
+    use get_size2::GetSize;
+    use leakproof::{DeepHeap, MemoryReport};
+    use mem_dbg::{MemSize, SizeFlags};
+
+    const N: u64 = 1_000_000;
+    let before = live_bytes();
+    let table: HashMap<u64, u64> = (0..N).map(|i| (i, i)).collect();
+    let table_truth = live_bytes() - before;
+    let before = live_bytes();
+    let names: HashMap<u64, String> = (0..N).map(|i| (i, format!("player-{i}"))).collect();
+    let names_truth = live_bytes() - before;
+    let before = live_bytes();
+    let scores: Vec<u64> = (0..N).collect();
+    let vec_truth = live_bytes() - before;
+    let row = |what: &str, truth: isize, figures: &[(&str, usize)]| {
+        print!("{what:<22} truth {truth:>11}");
+        for (name, bytes) in figures {
+            let error = (*bytes as f64 - truth as f64) / truth as f64 * 100.0;
+            print!(" | {name} {bytes:>11} ({error:+.1}%)");
+        }
+        println!();
+    };
+    // deepsize and mem_dbg count the value's own stack size too; take it off.
+    row(
+        "HashMap<u64, u64>",
+        table_truth,
+        &[
+            ("leakproof", table.memory_report().heap_bytes()),
+            ("deepsize", table.deep_size_of() - size_of_val(&table)),
+            ("get-size2", table.get_heap_size()),
+            ("mem_dbg cap", table.mem_size(SizeFlags::CAPACITY) - size_of_val(&table)),
+        ],
+    );
+    row(
+        "HashMap<u64, String>",
+        names_truth,
+        &[
+            ("leakproof deep", names.deep_report().heap_bytes()),
+            ("deepsize", names.deep_size_of() - size_of_val(&names)),
+            ("get-size2", names.get_heap_size()),
+            ("mem_dbg cap", names.mem_size(SizeFlags::CAPACITY) - size_of_val(&names)),
+        ],
+    );
+    row(
+        "Vec<u64>",
+        vec_truth,
+        &[
+            ("leakproof", scores.memory_report().heap_bytes()),
+            ("deepsize", scores.deep_size_of() - size_of_val(&scores)),
+            ("get-size2", scores.get_heap_size()),
+            ("mem_dbg cap", scores.mem_size(SizeFlags::CAPACITY) - size_of_val(&scores)),
+        ],
+    );
+}
+
 fn main() {
+    println!(
+        "== reported heap bytes of 1M-entry collections vs the allocator (counting allocator)"
+    );
+    report_accuracy();
+    println!();
     // `cargo bench` passes `--bench`; this binary has no filters.
     const CAP: usize = 100_000;
     println!("== bytes per entry, cap {CAP}, {CAP} u64 -> u64 entries (counting allocator)");
