@@ -1,0 +1,153 @@
+//! The optional exporters, each observed where it lands: serde JSON, the
+//! `metrics` facade (through a recorder written for the test), and the
+//! `tracing` warning of `drop = "warn"` (through a subscriber written for the
+//! test).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use leakproof::prelude::*;
+
+#[lifecycle]
+struct Tracker {
+    #[bounded(cap = 10)]
+    closed: HashSet<u64>,
+}
+
+fn tracker() -> Tracker {
+    let mut t = Tracker { closed: Default::default() };
+    for id in 0..15 {
+        t.closed.insert(id).unwrap();
+    }
+    t
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn reports_serialize() {
+    let json = serde_json::to_value(tracker().memory_report()).unwrap();
+    assert_eq!(json["name"], "Tracker");
+    assert_eq!(json["kind"], "struct");
+    let closed = &json["children"][0];
+    assert_eq!(closed["name"], "closed");
+    assert_eq!(closed["kind"], "bounded");
+    assert_eq!(closed["evict"], "lru");
+    assert_eq!((closed["len"].as_u64(), closed["cap"].as_u64()), (Some(10), Some(10)));
+    assert_eq!(closed["stats"]["evictions"], 5);
+}
+
+#[cfg(feature = "metrics")]
+#[test]
+fn reports_publish_gauges() {
+    use metrics::{
+        Counter, Gauge, GaugeFn, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    /// Records every gauge set, by key.
+    #[derive(Default)]
+    struct Gauges(Arc<Mutex<Vec<(String, f64)>>>);
+
+    struct One(String, Arc<Mutex<Vec<(String, f64)>>>);
+
+    impl GaugeFn for One {
+        fn increment(&self, _: f64) {}
+        fn decrement(&self, _: f64) {}
+        fn set(&self, value: f64) {
+            self.1.lock().unwrap().push((self.0.clone(), value));
+        }
+    }
+
+    impl Recorder for Gauges {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, _: &Key, _: &Metadata<'_>) -> Counter {
+            Counter::noop()
+        }
+        fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
+            let labels: Vec<String> =
+                key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+            Gauge::from_arc(Arc::new(One(
+                format!("{}{{{}}}", key.name(), labels.join(",")),
+                Arc::clone(&self.0),
+            )))
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    let recorder = Gauges::default();
+    let seen = Arc::clone(&recorder.0);
+    metrics::with_local_recorder(&recorder, || tracker().memory_report().publish_metrics());
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.contains(&("leakproof_field_len{struct=Tracker,field=closed}".to_string(), 10.0)),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&(
+        "leakproof_field_evictions_total{struct=Tracker,field=closed}".to_string(),
+        5.0
+    )));
+}
+
+#[lifecycle(drop = "warn")]
+struct Forgetful {
+    #[subscription]
+    on_tick: Subscription,
+}
+
+#[test]
+fn drop_warn_logs_one_warning_naming_what_was_live() {
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    /// Collects the message of every event.
+    struct Messages(Arc<Mutex<Vec<String>>>);
+
+    struct Message<'a>(&'a mut String);
+
+    impl Visit for Message<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                *self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl Subscriber for Messages {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut message = String::new();
+            event.record(&mut Message(&mut message));
+            self.0.lock().unwrap().push(format!("{} {message}", event.metadata().level()));
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let bus = EventBus::new();
+    tracing::subscriber::with_default(Messages(Arc::clone(&messages)), || {
+        drop(Forgetful { on_tick: bus.subscribe(|_: &u8| {}) });
+        let clean = Forgetful { on_tick: bus.subscribe(|_: &u8| {}) };
+        clean.shutdown();
+        drop(clean);
+    });
+    let messages = messages.lock().unwrap();
+    assert_eq!(
+        messages.len(),
+        1,
+        "one warning, and none for the struct that was shut down: {messages:?}"
+    );
+    assert_eq!(messages[0], "WARN Forgetful dropped without shutdown() while on_tick still live");
+    assert_eq!(bus.subscriber_count::<u8>(), 0, "RAII still released the handler");
+}
