@@ -9,11 +9,13 @@ use std::sync::{Arc, Mutex};
 use leakproof::prelude::*;
 
 #[lifecycle]
+#[cfg_attr(not(any(feature = "serde", feature = "metrics")), allow(dead_code))]
 struct Tracker {
     #[bounded(cap = 10)]
     closed: HashSet<u64>,
 }
 
+#[cfg_attr(not(any(feature = "serde", feature = "metrics")), allow(dead_code))]
 fn tracker() -> Tracker {
     let mut t = Tracker { closed: Default::default() };
     for id in 0..15 {
