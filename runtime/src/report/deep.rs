@@ -70,39 +70,8 @@ pub trait DeepHeap {
     }
 }
 
-macro_rules! flat {
-    ($($ty:ty),*) => {$(
-        impl DeepHeap for $ty {
-            const FLAT: bool = true;
-            fn deep_heap(&self, _: &mut Seen) -> usize {
-                0
-            }
-        }
-    )*};
-}
-
-flat!(
-    (),
-    bool,
-    char,
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    isize,
-    f32,
-    f64,
-    std::time::Duration,
-    std::time::Instant,
-    std::time::SystemTime
-);
+// Heap-free scalars get `DeepHeap` (FLAT) with their `MemoryReport`, in
+// `impls.rs`, from one list.
 
 impl<T: DeepHeap, const N: usize> DeepHeap for [T; N] {
     const FLAT: bool = T::FLAT;

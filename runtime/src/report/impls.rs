@@ -80,17 +80,26 @@ impl<T: ?Sized> DeepOpaque for Reporter<'_, T> {
     }
 }
 
-macro_rules! no_heap {
+/// Types that never own heap memory: a zero-byte report, and a flat deep
+/// walk, from one list.
+macro_rules! heap_free {
     ($($ty:ty),*) => {$(
         impl MemoryReport for $ty {
             fn memory_report(&self) -> Report {
                 Report::leaf::<$ty>(0)
             }
         }
+
+        impl DeepHeap for $ty {
+            const FLAT: bool = true;
+            fn deep_heap(&self, _: &mut Seen) -> usize {
+                0
+            }
+        }
     )*};
 }
 
-no_heap!(
+heap_free!(
     (),
     bool,
     char,
@@ -227,23 +236,21 @@ impl<T: MemoryReport + ?Sized> MemoryReport for Box<T> {
     }
 }
 
-impl<T: MemoryReport> MemoryReport for Arc<T> {
-    /// The shared allocation is counted in full by every owner that
-    /// reports it; `deep_report` would count it once.
-    fn memory_report(&self) -> Report {
-        let inner = (**self).memory_report();
-        let bytes = inner.heap_bytes() + rc_bytes::<T>();
-        Report { heap_bytes: bytes, ..inner }
-    }
+/// The shared allocation is counted in full by every owner that reports it;
+/// the deep walk (`DeepHeap`) counts it once.
+macro_rules! shared {
+    ($($ptr:ident),*) => {$(
+        impl<T: MemoryReport> MemoryReport for $ptr<T> {
+            fn memory_report(&self) -> Report {
+                let inner = (**self).memory_report();
+                let bytes = inner.heap_bytes() + rc_bytes::<T>();
+                Report { heap_bytes: bytes, ..inner }
+            }
+        }
+    )*};
 }
 
-impl<T: MemoryReport> MemoryReport for Rc<T> {
-    fn memory_report(&self) -> Report {
-        let inner = (**self).memory_report();
-        let bytes = inner.heap_bytes() + rc_bytes::<T>();
-        Report { heap_bytes: bytes, ..inner }
-    }
-}
+shared!(Arc, Rc);
 
 impl<T: MemoryReport> MemoryReport for Mutex<T> {
     /// Never blocks: a locked mutex reports as unmeasured.
