@@ -4,8 +4,8 @@
 //!
 //! The macros are a pipeline over `proc_macro2` token streams, so every stage
 //! is testable without a compiler:
-//! [`model`] parses (darling), [`check`] validates rules that span attributes,
-//! [`expand`] generates, one module per capability.
+//! `model` parses (darling), `check` validates rules that span attributes,
+//! `expand` generates, one module per capability.
 
 mod check;
 mod expand;
