@@ -19,7 +19,7 @@ use crate::model::collection::CollectionKind;
 
 /// The runtime type the field becomes, or `None` when the written type is
 /// not a collection this attribute rewrites (an error was already pushed).
-pub fn rewrite_type(bounded: &Bounded, krate: &Path) -> Option<Type> {
+pub fn rewrite_type(bounded: &Bounded, ty: &Type, krate: &Path) -> Option<Type> {
     let collection = bounded.collection.as_ref()?;
     let private = quote!(#krate::__private);
     let cap = match &bounded.cap {
@@ -51,15 +51,17 @@ pub fn rewrite_type(bounded: &Bounded, krate: &Path) -> Option<Type> {
             quote!(#private::BoundedDeque<#(#elements,)* #cap, #evict>)
         }
     };
-    syn::parse2(tokens).ok()
+    let new: Type = syn::parse2(tokens).ok()?;
+    Some(crate::model::collection::replace_collection(ty, new))
 }
 
 /// Statements asserting that `ty` (as written) is the std collection the
 /// rewrite assumed. Spanned on the type, which is where the error belongs.
-pub fn identity_check(bounded: &Bounded, ty: &Type, krate: &Path) -> TokenStream {
+pub fn identity_check(bounded: &Bounded, krate: &Path) -> TokenStream {
     let Some(collection) = &bounded.collection else {
         return TokenStream::new();
     };
+    let ty = &collection.written;
     let check = match collection.kind {
         CollectionKind::HashSet => quote!(is_std_hash_set),
         CollectionKind::HashMap => quote!(is_std_hash_map),

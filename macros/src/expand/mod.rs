@@ -35,11 +35,11 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     for (model, ty) in container.fields.iter().zip(field_types) {
         if let FieldKind::Bounded(b) = &model.kind {
             let cfgs = &model.cfgs;
-            let identity = bounded::identity_check(b, &model.ty, &krate);
+            let identity = bounded::identity_check(b, &krate);
             let cap = bounded::cap_check(b);
             checks.push(quote!(#(#cfgs)* { #identity }));
             items.push(quote!(#(#cfgs)* const _: () = { #cap };));
-            if let Some(new_ty) = bounded::rewrite_type(b, &krate) {
+            if let Some(new_ty) = bounded::rewrite_type(b, &model.ty, &krate) {
                 *ty = new_ty;
             }
         }
@@ -83,9 +83,9 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     check::validate_bounded(&b, &alias.ty, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &alias.ty, &krate)]);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)]);
     let cap_check = bounded::cap_check(&b);
-    if let Some(new_ty) = bounded::rewrite_type(&b, &krate) {
+    if let Some(new_ty) = bounded::rewrite_type(&b, &alias.ty, &krate) {
         *alias.ty = new_ty;
     }
     let errors = fallback::errors(errors);

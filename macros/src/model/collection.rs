@@ -49,9 +49,49 @@ pub struct Collection {
     pub elements: Vec<Type>,
     /// A custom `BuildHasher`, kept by the rewrite.
     pub hasher: Option<Type>,
+    /// The collection type as written, inside any wrappers: what the
+    /// identity check asks the compiler about.
+    pub written: Type,
 }
 
-pub const SUPPORTED: &str = "`HashSet<T>`, `HashMap<K, V>` (with an optional hasher), `Vec<T>` and `VecDeque<T>` from `std::collections`";
+/// Wrappers `#[bounded]` looks through, so `Mutex<HashSet<u64>>` (a
+/// service's interior mutability) becomes `Mutex<BoundedSet<..>>`.
+const WRAPPERS: &[&str] = &["Mutex", "RwLock", "RefCell", "Arc", "Rc", "Box"];
+
+/// The single type argument of a wrapper such as `Mutex<T>`.
+fn wrapped(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if !WRAPPERS.contains(&last.ident.to_string().as_str()) {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match (args.args.len(), args.args.first()?) {
+        (1, GenericArgument::Type(inner)) => Some(inner),
+        _ => None,
+    }
+}
+
+/// `ty` with the collection inside its wrappers replaced by `new`.
+pub fn replace_collection(ty: &Type, new: Type) -> Type {
+    if wrapped(ty).is_none() {
+        return new;
+    }
+    let mut out = ty.clone();
+    if let Type::Path(path) = &mut out
+        && let Some(last) = path.path.segments.last_mut()
+        && let PathArguments::AngleBracketed(args) = &mut last.arguments
+        && let Some(GenericArgument::Type(inner)) = args.args.first_mut()
+    {
+        *inner = replace_collection(inner, new);
+    }
+    out
+}
+
+pub const SUPPORTED: &str = "`HashSet<T>`, `HashMap<K, V>` (with an optional hasher), `Vec<T>` and `VecDeque<T>` from `std::collections`, also inside `Mutex`, `RwLock`, `RefCell`, `Arc`, `Rc` or `Box`";
 
 impl Collection {
     /// Recognises `HashSet<..>`, `std::collections::HashMap<..>`, etc.
@@ -59,6 +99,7 @@ impl Collection {
         let path = match ty {
             Type::Group(group) => return Collection::from_type(&group.elem),
             Type::Paren(paren) => return Collection::from_type(&paren.elem),
+            _ if wrapped(ty).is_some() => return Collection::from_type(wrapped(ty)?),
             Type::Path(path) if path.qself.is_none() => &path.path,
             _ => return None,
         };
@@ -85,6 +126,6 @@ impl Collection {
             return None;
         }
         let hasher = (types.len() > required).then(|| types.pop()).flatten();
-        Some(Collection { kind, elements: types, hasher })
+        Some(Collection { kind, elements: types, hasher, written: ty.clone() })
     }
 }
