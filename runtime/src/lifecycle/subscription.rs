@@ -231,30 +231,24 @@ impl fmt::Debug for Subscriptions {
     }
 }
 
-/// Wrappers a subscription is commonly kept in.
-impl<T: Unsubscribe + ?Sized> Unsubscribe for Box<T> {
-    fn unsubscribe(&self) {
-        (**self).unsubscribe();
-    }
-    fn is_active(&self) -> bool {
-        (**self).is_active()
-    }
-    fn active_count(&self) -> usize {
-        (**self).active_count()
-    }
+/// Pointers a subscription is commonly kept behind forward to it.
+macro_rules! forward_unsubscribe {
+    ($($ptr:ty),*) => {$(
+        impl<T: Unsubscribe + ?Sized> Unsubscribe for $ptr {
+            fn unsubscribe(&self) {
+                (**self).unsubscribe();
+            }
+            fn is_active(&self) -> bool {
+                (**self).is_active()
+            }
+            fn active_count(&self) -> usize {
+                (**self).active_count()
+            }
+        }
+    )*};
 }
 
-impl<T: Unsubscribe + ?Sized> Unsubscribe for std::sync::Arc<T> {
-    fn unsubscribe(&self) {
-        (**self).unsubscribe();
-    }
-    fn is_active(&self) -> bool {
-        (**self).is_active()
-    }
-    fn active_count(&self) -> usize {
-        (**self).active_count()
-    }
-}
+forward_unsubscribe!(Box<T>, std::sync::Arc<T>);
 
 impl<T: Unsubscribe> Unsubscribe for Option<T> {
     fn unsubscribe(&self) {

@@ -252,31 +252,27 @@ macro_rules! shared {
 
 shared!(Arc, Rc);
 
-impl<T: MemoryReport> MemoryReport for Mutex<T> {
-    /// Never blocks: a locked mutex reports as unmeasured.
-    fn memory_report(&self) -> Report {
-        match self.try_lock() {
-            Ok(inner) => inner.memory_report(),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                poisoned.into_inner().memory_report()
+/// Locks report what they guard without ever blocking: a lock held by a
+/// writer reports as unmeasured; a poisoned one still reports its value.
+macro_rules! guarded {
+    ($($lock:ident::$try_lock:ident),*) => {$(
+        impl<T: MemoryReport> MemoryReport for $lock<T> {
+            fn memory_report(&self) -> Report {
+                match self.$try_lock() {
+                    Ok(inner) => inner.memory_report(),
+                    Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                        poisoned.into_inner().memory_report()
+                    }
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        Report::leaf::<Self>(0).unmeasured()
+                    }
+                }
             }
-            Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
         }
-    }
+    )*};
 }
 
-impl<T: MemoryReport> MemoryReport for RwLock<T> {
-    /// Never blocks: a write-locked lock reports as unmeasured.
-    fn memory_report(&self) -> Report {
-        match self.try_read() {
-            Ok(inner) => inner.memory_report(),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                poisoned.into_inner().memory_report()
-            }
-            Err(std::sync::TryLockError::WouldBlock) => Report::leaf::<Self>(0).unmeasured(),
-        }
-    }
-}
+guarded!(Mutex::try_lock, RwLock::try_read);
 
 impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
     for BoundedMap<K, V, S, CAP, EVICT, TTL>
