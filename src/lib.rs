@@ -6,6 +6,9 @@ pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
 pub use leakproof_runtime::audit::{TeardownResource, Unbounded};
 pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
+/// `Unsubscribe` for async-nats subscriptions (feature `nats`).
+#[cfg(feature = "nats")]
+pub use leakproof_runtime::nats;
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, DeepHeap, EventBus,
     Evict, EvictReason, Growth, GrowthWatch, Kind, Lifecycle, ManualClock, MemoryReport, Metric,

@@ -12,6 +12,8 @@ pub mod audit;
 pub mod bounded;
 pub mod events;
 pub mod lifecycle;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod report;
 #[cfg(feature = "tokio")]
 pub mod tasks;

@@ -119,7 +119,18 @@ heap_free!(
     f64,
     std::time::Duration,
     std::time::Instant,
-    std::time::SystemTime
+    std::time::SystemTime,
+    std::sync::atomic::AtomicBool,
+    std::sync::atomic::AtomicU8,
+    std::sync::atomic::AtomicU16,
+    std::sync::atomic::AtomicU32,
+    std::sync::atomic::AtomicU64,
+    std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicI8,
+    std::sync::atomic::AtomicI16,
+    std::sync::atomic::AtomicI32,
+    std::sync::atomic::AtomicI64,
+    std::sync::atomic::AtomicIsize
 );
 
 impl MemoryReport for str {
