@@ -1,107 +1,228 @@
-//! The audit's first leak, live: a connection manager that remembers closed
-//! socket ids. The naive set grows with every disconnect; the `#[bounded]`
-//! one stays at its cap. (A first version: the full WebSocket server with
-//! event bus, TTL cache and task shutdown arrives with the lifecycle work.)
+//! The audited game server, small but real: an axum WebSocket server whose
+//! services are `#[lifecycle]` structs, under a steady load of real
+//! WebSocket clients, with its services hot-reloaded every few seconds.
+//! Every second it prints a line from `memory_report()` and the process
+//! RSS; at the end, the `GrowthWatch` verdict and the shutdown report.
 //!
 //! ```text
-//! cargo run --release --example game_server [-- --seconds 5 --rate 200000]
+//! cargo run --release --example game_server                 # leakproof: flat
+//! cargo run --release --example game_server -- --unguarded  # the audited code: grows
+//!   [--seconds 15] [--clients 64] [--rate 1000] [--restart-every 3] [--chat-log PATH]
+//!   [--nats 127.0.0.1:4222]   (with --features nats)
 //! ```
+//!
+//! While it runs, `curl http://ADDR/metrics` shows the report in the
+//! Prometheus format.
 
-use std::collections::HashSet;
+#[path = "game_server/guarded.rs"]
+mod guarded;
+#[path = "game_server/load.rs"]
+mod load;
+#[path = "game_server/logger.rs"]
+mod logger;
+#[cfg(feature = "nats")]
+#[path = "game_server/presence.rs"]
+mod presence;
+#[path = "game_server/server.rs"]
+mod server;
+#[path = "game_server/unguarded.rs"]
+mod unguarded;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use leakproof::prelude::*;
+use leakproof::{CancellationToken, GrowthWatch, Report};
 
-#[lifecycle]
-struct ConnectionManager {
-    /// Ids of sockets that closed, so late messages for them are dropped.
-    #[bounded(cap = 10_000)]
-    closed_websockets: HashSet<u64>,
+use server::{Backend, Config};
 
-    /// The same set as the audited server had it: inserted into, never pruned.
-    #[unbounded(reason = "the audit's leak, kept beside the fix for comparison")]
-    naive_closed_websockets: HashSet<u64>,
+struct Args {
+    seconds: u64,
+    clients: u64,
+    rate: u64,
+    restart_every: u64,
+    unguarded: bool,
+    config: Config,
 }
 
-impl ConnectionManager {
-    fn on_disconnect(&mut self, socket: u64) {
-        // Under LRU the bounded set drops the oldest ids; nothing to handle.
-        let _ = self.closed_websockets.insert(socket);
-        self.naive_closed_websockets.insert(socket);
-    }
-
-    /// A late message for `socket`: drop it if the socket is known closed.
-    fn is_closed(&mut self, socket: u64) -> bool {
-        self.closed_websockets.contains(&socket)
-    }
-}
-
-/// Heap bytes of a std `HashSet`, from its capacity: hashbrown allocates a
-/// power-of-two number of buckets (at most 7/8 full), one value and one
-/// control byte each, plus a group of trailing control bytes.
-fn std_set_bytes<T>(set: &HashSet<T>) -> usize {
-    if set.capacity() == 0 {
-        return 0;
-    }
-    let buckets = (set.capacity() * 8 / 7).next_power_of_two();
-    buckets * (size_of::<T>() + 1) + 16
-}
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn main() {
-    let seconds = arg("--seconds", 5);
-    let rate = arg("--rate", 200_000);
-    println!("closed-socket tracking under {rate} disconnects/s for {seconds}s");
-    println!(
-        "{:>5}  {:>12}  {:>19}  {:>12}  {:>21}  {:>12}",
-        "t", "disconnects", "bounded len/cap", "bytes", "unbounded len", "bytes"
-    );
-    let mut manager = ConnectionManager {
-        closed_websockets: Default::default(),
-        naive_closed_websockets: HashSet::new(),
+fn args() -> Result<Args, String> {
+    let mut args = Args {
+        seconds: 15,
+        clients: 64,
+        rate: 1_000,
+        restart_every: 3,
+        unguarded: false,
+        config: Config::default(),
     };
-    let start = Instant::now();
-    let mut next_socket = 0u64;
-    let mut dropped_late = 0u64;
-    for second in 1..=seconds {
-        let tick = Instant::now();
-        for _ in 0..rate {
-            manager.on_disconnect(next_socket);
-            // A late frame for a socket that closed a moment ago.
-            if manager.is_closed(next_socket.saturating_sub(100)) {
-                dropped_late += 1;
-            }
-            next_socket += 1;
-        }
-        let bounded = &manager.closed_websockets;
-        let naive = &manager.naive_closed_websockets;
-        println!(
-            "{:>4}s  {:>12}  {:>19}  {:>12}  {:>21}  {:>12}",
-            second,
-            next_socket,
-            format!("{}/{}", bounded.len(), bounded.cap()),
-            bounded.heap_bytes(),
-            naive.len(),
-            std_set_bytes(naive),
-        );
-        if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {
-            std::thread::sleep(rest);
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--seconds" => args.seconds = number(value()?)?.max(1),
+            "--clients" => args.clients = number(value()?)?.max(1),
+            "--rate" => args.rate = number(value()?)?.max(1),
+            "--restart-every" => args.restart_every = number(value()?)?,
+            "--chat-log" => args.config.chat_log = Some(value()?.into()),
+            "--nats" if cfg!(feature = "nats") => args.config.nats = Some(value()?),
+            "--nats" => return Err("--nats needs `--features nats`".into()),
+            "--unguarded" => args.unguarded = true,
+            "-h" | "--help" => return Err(HELP.into()),
+            other => return Err(format!("unknown argument `{other}`\n{HELP}")),
         }
     }
-    let stats = manager.closed_websockets.stats();
+    Ok(args)
+}
+
+const HELP: &str = "usage: game_server [--unguarded] [--seconds N] [--clients N] [--rate CYCLES_PER_S] \
+[--restart-every S (0: never)] [--chat-log PATH] [--nats HOST:PORT]";
+
+#[tokio::main]
+async fn main() {
+    let args = match args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let result = if args.unguarded {
+        match unguarded::Unguarded::new(args.config.clone()) {
+            Ok(backend) => {
+                run(backend, &args, "unguarded: plain std collections, hand-written shutdown").await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        match guarded::Guarded::new(args.config.clone()).await {
+            Ok(backend) => run(backend, &args, "guarded: #[lifecycle] services").await,
+            Err(e) => Err(e),
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("game server: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result<()> {
+    let running = server::start(backend, &args.config).await?;
+    let addr = running.addr;
+    println!("game server ({what})");
+    println!("  ws://{addr}/ws   metrics: http://{addr}/metrics");
     println!(
-        "\nafter {:.1}s: bounded set evicted {} ids and still recognised {} late frames; \
-         the naive set holds every id it ever saw",
-        start.elapsed().as_secs_f64(),
-        stats.evictions,
-        dropped_late,
+        "  {} clients, {} connect-chat-disconnect cycles/s, {} s, services reloaded every {} s\n",
+        args.clients, args.rate, args.seconds, args.restart_every
     );
+    println!(
+        "{:>7} {:>7} {:>5} {:>16} {:>18} {:>9} {:>9} {:>11} {:>10}",
+        "t",
+        "cycles",
+        "live",
+        "closed sockets",
+        "players (expired)",
+        "chat queue",
+        "bus subs",
+        "report heap",
+        "RSS"
+    );
+
+    let counters = Arc::new(load::Counters::default());
+    let stop = CancellationToken::new();
+    let mut clients =
+        load::spawn_paced(addr, args.clients, args.rate, Arc::clone(&counters), stop.clone());
+    let mut watch = GrowthWatch::new(args.seconds.saturating_sub(2).clamp(4, 12) as usize);
+    let start = Instant::now();
+    let mut cycles_before = 0;
+    for second in 1..=args.seconds {
+        tokio::time::sleep_until((start + Duration::from_secs(second)).into()).await;
+        let report = running.backend.report();
+        let cycles = counters.cycles.load(Ordering::Relaxed);
+        watch.observe_with_load(&report, (cycles - cycles_before) as f64);
+        cycles_before = cycles;
+        let reload =
+            args.restart_every > 0 && second % args.restart_every == 0 && second < args.seconds;
+        println!(
+            "{:>4}/{:<2} {:>7} {:>5} {:>16} {:>18} {:>9} {:>9} {:>11} {:>10}{}",
+            format!("{second}s"),
+            args.seconds,
+            cycles,
+            running.backend.live_sockets(),
+            len_cap(&report, "connections.closed_websockets"),
+            players(&report),
+            len_cap(&report, "chat.pending"),
+            report.find("bus").and_then(Report::len).unwrap_or(0),
+            bytes(report.heap_bytes() as u64),
+            server::rss_bytes().map_or("-".into(), bytes),
+            if reload { "  reload" } else { "" },
+        );
+        if reload {
+            running.backend.restart().await;
+        }
+    }
+
+    stop.cancel();
+    while clients.join_next().await.is_some() {}
+    // Let the last disconnects reach the services.
+    let settle = Instant::now();
+    while running.backend.live_sockets() > 0 && settle.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let report = running.backend.report();
+    let (logged, dropped) = running.backend.chat_log();
+    println!(
+        "\n{} cycles ({} lines echoed, {} failed) in {:.1} s; {} frames served; chat log {} written, {} lines dropped",
+        counters.cycles.load(Ordering::Relaxed),
+        counters.echoes.load(Ordering::Relaxed),
+        counters.failures.load(Ordering::Relaxed),
+        start.elapsed().as_secs_f64(),
+        running.traffic.frames.load(Ordering::Relaxed),
+        bytes(logged),
+        dropped,
+    );
+    println!("\nmemory report, load stopped:\n{report}");
+    let growing = watch.verdict();
+    if growing.is_empty() {
+        println!(
+            "GrowthWatch: nothing grew under constant load over the last {} seconds",
+            watch.samples()
+        );
+    } else {
+        println!("GrowthWatch: growing under constant load (the leak signature):");
+        for g in growing {
+            println!(
+                "  {:<34} {:?} {} -> {} (+{:.0}/s)",
+                g.field, g.metric, g.from, g.to, g.per_sample
+            );
+        }
+    }
+    println!("\nshutdown:\n{}", running.stop().await);
+    Ok(())
+}
+
+fn len_cap(report: &Report, path: &str) -> String {
+    match report.find(path) {
+        Some(node) => match (node.len(), node.cap()) {
+            (Some(len), Some(cap)) => format!("{len}/{cap}"),
+            (Some(len), None) => len.to_string(),
+            _ => "?".into(),
+        },
+        None => "-".into(),
+    }
+}
+
+fn players(report: &Report) -> String {
+    let expired = report.find("players.players").and_then(Report::stats).map(|s| s.expirations);
+    match expired {
+        Some(expired) => format!("{} ({expired})", len_cap(report, "players.players")),
+        None => len_cap(report, "players.players"),
+    }
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
 }

@@ -6,6 +6,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use leakproof::prelude::*;
 use leakproof::{Kind, Report};
 
+#[path = "support/prometheus.rs"]
+mod prometheus;
+use prometheus::assert_valid_exposition;
+
 #[derive(MemoryReport)]
 struct Player {
     name: String,
@@ -131,41 +135,6 @@ fn the_table_has_a_row_per_node() {
     assert!(closed.contains("1000/1000") && closed.contains("bounded") && closed.contains("500"));
     assert!(table.contains("reason: one entry per live socket"));
     assert!(lines.iter().any(|l| l.starts_with("    queue")), "nested fields are indented");
-}
-
-/// A parsed sample: family name, labels, value.
-type Sample = (String, Vec<(String, String)>, f64);
-
-/// Checks text against the exposition format: `# HELP`/`# TYPE` once per
-/// family, before its samples; sample lines `name{labels} value`.
-fn assert_valid_exposition(text: &str) -> Vec<Sample> {
-    let mut samples = Vec::new();
-    let mut typed = HashSet::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let mut parts = rest.split(' ');
-            let name = parts.next().unwrap().to_string();
-            assert!(["gauge", "counter"].contains(&parts.next().unwrap()));
-            assert!(typed.insert(name), "one TYPE per family");
-            continue;
-        }
-        if line.starts_with("# HELP ") {
-            continue;
-        }
-        let (name, rest) = line.split_once('{').expect("labels");
-        let (labels, value) = rest.rsplit_once("} ").expect("value");
-        assert!(typed.contains(name), "{name} has a TYPE line before its samples");
-        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        let labels: Vec<(String, String)> = labels
-            .split("\",")
-            .map(|pair| {
-                let (k, v) = pair.split_once("=\"").expect("label=\"value\"");
-                (k.to_string(), v.trim_end_matches('"').to_string())
-            })
-            .collect();
-        samples.push((name.to_string(), labels, value.parse::<f64>().expect("numeric value")));
-    }
-    samples
 }
 
 #[test]

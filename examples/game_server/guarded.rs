@@ -1,0 +1,401 @@
+//! The guarded services: the audited server's services written with
+//! leakproof. Every tracking structure is bounded or carries a reviewed
+//! reason, observers hold weak references, and `shutdown()` is generated,
+//! so a restart leaves nothing behind.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::mem;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+
+use leakproof::prelude::*;
+use leakproof::{Report, TaskSet};
+
+use crate::logger::ChatLogger;
+use crate::server::{
+    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange, lock,
+};
+
+/// One open socket.
+pub struct Socket {
+    pub player: u64,
+    pub room: Option<u32>,
+    pub outbox: Outbox,
+}
+
+/// Tracks open sockets, and remembers recently closed ones so that late
+/// frames for them are dropped: the audit's "set only ever inserted into",
+/// now capped.
+#[lifecycle]
+pub struct ConnectionManager {
+    /// Recently closed socket ids; the oldest are forgotten first.
+    #[bounded(cap = 1024)]
+    closed_websockets: Mutex<HashSet<u64>>,
+
+    #[unbounded(reason = "one entry per live socket; removed on disconnect")]
+    active_websockets: Mutex<HashMap<u64, Socket>>,
+
+    /// Disconnect, room-change and delivery events.
+    #[subscription]
+    events: Subscriptions,
+}
+
+impl ConnectionManager {
+    pub fn start(bus: &EventBus, config: &Config) -> Arc<Self> {
+        let manager = Arc::new(ConnectionManager {
+            closed_websockets: Mutex::new(BoundedSet::with_cap(config.closed_cap)),
+            active_websockets: Mutex::default(),
+            events: Subscriptions::new(),
+        });
+        manager
+            .events
+            .push(bus.subscribe_weak(&manager, |m: &Self, e: &Disconnected| m.closed(e.socket)));
+        manager.events.push(
+            bus.subscribe_weak(&manager, |m: &Self, e: &RoomChange| m.moved(e.socket, e.room)),
+        );
+        manager
+            .events
+            .push(bus.subscribe_weak(&manager, |m: &Self, e: &Deliver| m.deliver(e.to, &e.line)));
+        manager
+    }
+
+    pub fn connect(&self, socket: u64, player: u64, outbox: Outbox) {
+        lock(&self.active_websockets).insert(socket, Socket { player, room: None, outbox });
+    }
+
+    fn closed(&self, socket: u64) {
+        if lock(&self.active_websockets).remove(&socket).is_some() {
+            // LRU: a full set forgets the oldest id; nothing to handle.
+            let _ = lock(&self.closed_websockets).insert(socket);
+        }
+    }
+
+    fn moved(&self, socket: u64, room: u32) {
+        if let Some(s) = lock(&self.active_websockets).get_mut(&socket) {
+            s.room = Some(room);
+        }
+    }
+
+    fn deliver(&self, to: u64, line: &Arc<str>) {
+        if let Some(s) = lock(&self.active_websockets).get(&to) {
+            // A client too slow to drain its queue loses lines, rather than
+            // the server growing a queue for it.
+            let _ = s.outbox.try_send(Arc::clone(line));
+        }
+    }
+
+    /// True for a socket that closed recently: its late frames are dropped.
+    pub fn is_closed(&self, socket: u64) -> bool {
+        lock(&self.closed_websockets).contains(&socket)
+    }
+
+    pub fn player(&self, socket: u64) -> Option<u64> {
+        lock(&self.active_websockets).get(&socket).map(|s| s.player)
+    }
+
+    /// (socket, room) for every socket in a room: how a restarted chat
+    /// service learns who is where.
+    pub fn rooms(&self) -> Vec<(u64, u32)> {
+        lock(&self.active_websockets).iter().filter_map(|(id, s)| Some((*id, s.room?))).collect()
+    }
+
+    pub fn live(&self) -> usize {
+        lock(&self.active_websockets).len()
+    }
+}
+
+/// A player's profile, as loaded from the (here simulated) database.
+#[derive(Clone, Debug, MemoryReport)]
+pub struct Profile {
+    pub name: String,
+    pub rating: u32,
+}
+
+impl Profile {
+    pub fn load(player: u64) -> Self {
+        Profile { name: format!("player-{player}"), rating: (player * 7_919 % 3_000) as u32 }
+    }
+}
+
+/// Profiles of players seen lately. The audit's cache kept expired entries
+/// until they were read; this one drops them on every write.
+#[lifecycle]
+pub struct PlayerCache {
+    #[bounded(cap = 4096, ttl = "5m")]
+    players: Mutex<HashMap<u64, Profile>>,
+
+    #[subscription]
+    on_connect: Subscriptions,
+}
+
+impl PlayerCache {
+    pub fn start(bus: &EventBus, config: &Config) -> Arc<Self> {
+        let players = BoundedMap::builder().cap(config.player_cap).ttl(config.player_ttl).build();
+        let cache = Arc::new(PlayerCache {
+            players: Mutex::new(players),
+            on_connect: Subscriptions::new(),
+        });
+        cache
+            .on_connect
+            .push(bus.subscribe_weak(&cache, |c: &Self, e: &Connected| c.load(e.player)));
+        cache
+            .on_connect
+            .push(bus.subscribe_weak(&cache, |c: &Self, e: &Disconnected| c.seen(e.player)));
+        cache
+    }
+
+    /// A player left: their profile counts as used (under LRU it is kept
+    /// over profiles nobody touched).
+    fn seen(&self, player: u64) {
+        let _ = lock(&self.players).get(&player);
+    }
+
+    fn load(&self, player: u64) {
+        let mut players = lock(&self.players);
+        if players.get(&player).is_none() {
+            let _ = players.insert(player, Profile::load(player));
+        }
+    }
+}
+
+/// Rooms, history and the chat log feed.
+#[lifecycle]
+pub struct ChatService {
+    /// The last lines said, for players who join late.
+    #[bounded(cap = 256)]
+    history: Mutex<VecDeque<Arc<str>>>,
+
+    /// Lines waiting for the flusher to hand them to the chat log.
+    #[bounded(cap = 4096)]
+    pending: Mutex<VecDeque<Arc<str>>>,
+
+    #[unbounded(reason = "one entry per socket in a room; removed on disconnect")]
+    members: Mutex<HashMap<u64, u32>>,
+
+    #[unbounded(reason = "one entry per occupied room; an emptied room is removed")]
+    rooms: Mutex<HashMap<u32, HashSet<u64>>>,
+
+    /// The flusher.
+    #[task]
+    tasks: TaskSet,
+
+    /// Chat, room-change and disconnect events.
+    #[subscription]
+    events: Subscriptions,
+}
+
+impl ChatService {
+    /// Starts the service; `placed` says which socket is in which room
+    /// (empty at first, the connection manager's view after a restart).
+    pub fn start(
+        bus: &EventBus,
+        config: &Config,
+        placed: impl FnOnce() -> Vec<(u64, u32)>,
+    ) -> Arc<Self> {
+        let chat = Arc::new(ChatService {
+            history: Mutex::new(BoundedDeque::with_cap(config.history_cap)),
+            pending: Mutex::default(),
+            members: Mutex::default(),
+            rooms: Mutex::default(),
+            tasks: TaskSet::new(),
+            events: Subscriptions::new(),
+        });
+        let deliver = bus.clone();
+        chat.events
+            .push(bus.subscribe_weak(&chat, move |c: &Self, e: &ChatLine| c.said(e, &deliver)));
+        chat.events
+            .push(bus.subscribe_weak(&chat, |c: &Self, e: &RoomChange| c.moved(e.socket, e.room)));
+        chat.events.push(bus.subscribe_weak(&chat, |c: &Self, e: &Disconnected| c.left(e.socket)));
+        // Subscribed first, then placed: a socket that moves meanwhile is
+        // not put back where it was.
+        for (socket, room) in placed() {
+            if !lock(&chat.members).contains_key(&socket) {
+                chat.moved(socket, room);
+            }
+        }
+        let (weak, log, every) = (Arc::downgrade(&chat), bus.clone(), config.flush_every);
+        chat.tasks.spawn("chat-flusher", move |stop| async move {
+            while stop.run_until_cancelled(tokio::time::sleep(every)).await.is_some() {
+                flush(&weak, &log);
+            }
+            flush(&weak, &log); // what was said before the stop is logged too
+        });
+        chat
+    }
+
+    /// Every line goes to the history and the log; members of the
+    /// speaker's room get it delivered.
+    fn said(&self, line: &ChatLine, bus: &EventBus) {
+        let room = lock(&self.members).get(&line.socket).copied();
+        let text: Arc<str> =
+            Arc::from(format!("#{} {}: {}", room.unwrap_or(0), line.socket, line.text));
+        // Both are bounded deques: when full, the oldest line goes (counted
+        // as an eviction), so `push_back` cannot fail here.
+        let _ = lock(&self.history).push_back(Arc::clone(&text));
+        let _ = lock(&self.pending).push_back(Arc::clone(&text));
+        let Some(room) = room else { return };
+        let members: Vec<u64> =
+            lock(&self.rooms).get(&room).into_iter().flatten().copied().collect();
+        for to in members {
+            bus.publish(&Deliver { to, line: Arc::clone(&text) });
+        }
+    }
+
+    fn moved(&self, socket: u64, room: u32) {
+        let old = lock(&self.members).insert(socket, room);
+        let mut rooms = lock(&self.rooms);
+        if let Some(old) = old {
+            leave(&mut rooms, old, socket);
+        }
+        rooms.entry(room).or_default().insert(socket);
+    }
+
+    fn left(&self, socket: u64) {
+        if let Some(room) = lock(&self.members).remove(&socket) {
+            leave(&mut lock(&self.rooms), room, socket);
+        }
+    }
+}
+
+fn leave(rooms: &mut HashMap<u32, HashSet<u64>>, room: u32, socket: u64) {
+    if let Some(members) = rooms.get_mut(&room) {
+        members.remove(&socket);
+        if members.is_empty() {
+            rooms.remove(&room);
+        }
+    }
+}
+
+fn flush(chat: &Weak<ChatService>, bus: &EventBus) {
+    let Some(chat) = chat.upgrade() else { return };
+    let lines: Vec<Arc<str>> = lock(&chat.pending).drain().collect();
+    for line in lines {
+        bus.publish(&LogLine(line));
+    }
+}
+
+/// The composition root: the shared bus, the long-lived services, and the
+/// ones a hot reload replaces. Shutdown order: the reloadable services
+/// (their last chat lines reach the logger), then connections, then the
+/// logger, which drains and joins its writer.
+pub struct Guarded {
+    bus: EventBus,
+    config: Config,
+    connections: Arc<ConnectionManager>,
+    logger: Arc<ChatLogger>,
+    chat: RwLock<Arc<ChatService>>,
+    players: Arc<PlayerCache>,
+    #[cfg(feature = "nats")]
+    presence: Option<crate::presence::Presence>,
+}
+
+impl Guarded {
+    pub async fn new(config: Config) -> std::io::Result<Self> {
+        let bus = EventBus::new();
+        let connections = ConnectionManager::start(&bus, &config);
+        let logger = ChatLogger::start(&bus, config.chat_log.as_deref())?;
+        let chat = ChatService::start(&bus, &config, Vec::new);
+        let players = PlayerCache::start(&bus, &config);
+        #[cfg(feature = "nats")]
+        let presence = match &config.nats {
+            Some(url) => Some(crate::presence::Presence::connect(&bus, url).await?),
+            None => None,
+        };
+        Ok(Guarded {
+            chat: RwLock::new(chat),
+            players,
+            bus,
+            config,
+            connections,
+            logger,
+            #[cfg(feature = "nats")]
+            presence,
+        })
+    }
+}
+
+fn swap<T>(slot: &RwLock<Arc<T>>, fresh: Arc<T>) -> Arc<T> {
+    mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), fresh)
+}
+
+fn current<T>(slot: &RwLock<Arc<T>>) -> Arc<T> {
+    Arc::clone(&slot.read().unwrap_or_else(|e| e.into_inner()))
+}
+
+impl Backend for Guarded {
+    fn connect(&self, socket: u64, player: u64, outbox: Outbox) {
+        self.connections.connect(socket, player, outbox);
+        self.bus.publish(&Connected { player });
+    }
+
+    fn join(&self, socket: u64, room: u32) {
+        if !self.connections.is_closed(socket) {
+            self.bus.publish(&RoomChange { socket, room });
+        }
+    }
+
+    fn say(&self, socket: u64, text: &str) {
+        if !self.connections.is_closed(socket) {
+            self.bus.publish(&ChatLine { socket, text: Arc::from(text) });
+        }
+    }
+
+    fn disconnect(&self, socket: u64) {
+        let player = self.connections.player(socket).unwrap_or(0);
+        self.bus.publish(&Disconnected { socket, player });
+    }
+
+    fn chat_log(&self) -> (u64, u64) {
+        self.logger.figures()
+    }
+
+    fn live_sockets(&self) -> usize {
+        self.connections.live()
+    }
+
+    async fn restart(&self) {
+        let grace = self.config.grace;
+        let connections = Arc::clone(&self.connections);
+        let chat =
+            swap(&self.chat, ChatService::start(&self.bus, &self.config, || connections.rooms()));
+        let report = chat.shutdown_graceful(grace).await;
+        if !report.is_clean() {
+            eprintln!("restart: {report}");
+        }
+        #[cfg(feature = "nats")]
+        if let Some(presence) = &self.presence {
+            presence.restart(&self.bus, grace).await;
+        }
+    }
+
+    fn report(&self) -> Report {
+        let mut fields = vec![
+            self.connections.memory_report().named("connections"),
+            current(&self.chat).memory_report().named("chat"),
+            self.players.memory_report().named("players"),
+            self.logger.memory_report().named("logger"),
+        ];
+        #[cfg(feature = "nats")]
+        if let Some(presence) = &self.presence {
+            fields.push(presence.memory_report().named("presence"));
+        }
+        fields.push(self.bus.memory_report().named("bus"));
+        Report::structure::<Self>("GameServer", fields)
+    }
+
+    async fn shutdown(&self) -> String {
+        let grace = self.config.grace;
+        let mut out = String::new();
+        let chat = current(&self.chat).shutdown_graceful(grace).await;
+        let players = self.players.shutdown_graceful(grace).await;
+        out.push_str(&format!("chat: {chat}\nplayers: {players}\n"));
+        #[cfg(feature = "nats")]
+        if let Some(presence) = &self.presence {
+            out.push_str(&format!("presence: {}\n", presence.shutdown(grace).await));
+        }
+        let connections = self.connections.shutdown_graceful(grace).await;
+        let logger = self.logger.shutdown_graceful(grace).await;
+        out.push_str(&format!("connections: {connections}\nlogger: {logger}\n"));
+        out.push_str(&format!("event bus subscribers left: {}\n", self.bus.total_subscribers()));
+        out
+    }
+}

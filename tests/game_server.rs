@@ -1,0 +1,129 @@
+//! The game-server demo (examples/game_server.rs) driven by real WebSocket
+//! clients: `/metrics` scraped over HTTP mid-run, restarts that leave the
+//! event bus as they found it (guarded) or one handler heavier (unguarded),
+//! and a shutdown that leaves no subscriber behind.
+
+#[allow(dead_code)]
+#[path = "../examples/game_server/guarded.rs"]
+mod guarded;
+#[allow(dead_code)]
+#[path = "../examples/game_server/load.rs"]
+mod load;
+#[allow(dead_code)]
+#[path = "../examples/game_server/logger.rs"]
+mod logger;
+#[cfg(feature = "nats")]
+#[allow(dead_code)]
+#[path = "../examples/game_server/presence.rs"]
+mod presence;
+#[allow(dead_code)]
+#[path = "../examples/game_server/server.rs"]
+mod server;
+#[allow(dead_code)]
+#[path = "../examples/game_server/unguarded.rs"]
+mod unguarded;
+
+#[path = "support/http.rs"]
+mod http;
+#[path = "support/prometheus.rs"]
+mod prometheus;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use server::{Backend, Config};
+
+fn small() -> Config {
+    Config { closed_cap: 64, history_cap: 16, player_cap: 32, ..Config::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_endpoint_serves_the_report_while_clients_churn() {
+    let config = small();
+    let running =
+        server::start(guarded::Guarded::new(config.clone()).await.unwrap(), &config).await.unwrap();
+    let addr = running.addr;
+    let counters = Arc::new(load::Counters::default());
+    let load = tokio::spawn(load::run_cycles(addr, 0, 400, 8, Arc::clone(&counters)));
+
+    // Scrape while the clients are connecting and disconnecting.
+    while counters.cycles.load(Ordering::Relaxed) < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let (status, body) = http::get(&addr.to_string(), "/metrics").await.unwrap();
+    assert_eq!(status, 200);
+    let samples = prometheus::assert_valid_exposition(&body);
+    for family in [
+        "leakproof_field_len",
+        "leakproof_field_cap",
+        "leakproof_field_heap_bytes",
+        "leakproof_field_evictions_total",
+        "leakproof_field_subscribers",
+    ] {
+        assert!(
+            samples.iter().any(|(name, _, _)| name == family),
+            "{family} missing from:\n{body}"
+        );
+    }
+    let value = |family: &str, field: &str| {
+        samples
+            .iter()
+            .find(|(n, labels, _)| {
+                n == family && labels.iter().any(|(k, v)| k == "field" && v == field)
+            })
+            .map(|(_, _, v)| *v)
+    };
+    assert_eq!(value("leakproof_field_cap", "connections.closed_websockets"), Some(64.0));
+    assert_eq!(value("leakproof_field_cap", "players.players"), Some(32.0));
+    assert!(value("leakproof_field_len", "connections.closed_websockets").unwrap() <= 64.0);
+
+    load.await.unwrap();
+    assert_eq!(counters.failures.load(Ordering::Relaxed), 0);
+    assert_eq!(counters.echoes.load(Ordering::Relaxed), 800, "every line said came back");
+    let (_, body) = http::get(&addr.to_string(), "/metrics").await.unwrap();
+    let samples = prometheus::assert_valid_exposition(&body);
+    let closed = samples.iter().find(|(n, labels, _)| {
+        n == "leakproof_field_evictions_total"
+            && labels.iter().any(|(k, v)| k == "field" && v == "connections.closed_websockets")
+    });
+    // 400 sockets closed into a set of 64 (the last disconnects may still
+    // be on their way when the clients finish).
+    assert!(closed.is_some_and(|(_, _, v)| *v >= 300.0), "{body}");
+    let shutdown = running.stop().await;
+    assert!(shutdown.contains("event bus subscribers left: 0"), "{shutdown}");
+}
+
+/// Subscribers on the bus after `restarts` hot reloads, minus before.
+async fn restart_growth<B: Backend>(
+    backend: B,
+    bus_subscribers: impl Fn(&B) -> usize,
+    restarts: usize,
+) -> usize {
+    let config = small();
+    let running = server::start(backend, &config).await.unwrap();
+    let counters = Arc::new(load::Counters::default());
+    load::run_cycles(running.addr, 0, 20, 4, Arc::clone(&counters)).await;
+    let before = bus_subscribers(&running.backend);
+    for round in 0..restarts {
+        running.backend.restart().await;
+        // The restarted chat still delivers: every line comes back.
+        load::run_cycles(running.addr, 1_000 * (round as u64 + 1), 10, 2, Arc::clone(&counters))
+            .await;
+    }
+    assert_eq!(counters.failures.load(Ordering::Relaxed), 0);
+    let after = bus_subscribers(&running.backend);
+    running.stop().await;
+    after - before
+}
+
+fn bus_len<B: Backend>(backend: &B) -> usize {
+    backend.report().find("bus").and_then(leakproof::Report::len).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarts_leave_the_bus_as_they_found_it_only_when_guarded() {
+    let guarded = guarded::Guarded::new(small()).await.unwrap();
+    assert_eq!(restart_growth(guarded, bus_len, 5).await, 0);
+    let unguarded = unguarded::Unguarded::new(small()).unwrap();
+    assert_eq!(restart_growth(unguarded, bus_len, 5).await, 5, "one forgotten handler per restart");
+}
