@@ -71,6 +71,9 @@ fn args() -> Result<Args, String> {
             other => return Err(format!("unknown argument `{other}`\n{HELP}")),
         }
     }
+    if args.unguarded && args.config.nats.is_some() {
+        return Err("--nats: only the guarded server has a presence service".into());
+    }
     Ok(args)
 }
 

@@ -4,8 +4,8 @@
 
 #[test]
 #[cfg_attr(
-    not(feature = "tokio"),
-    ignore = "the .stderr files are written for `--all-features` (they list the tokio task types)"
+    not(all(feature = "tokio", feature = "nats")),
+    ignore = "the .stderr files are written for `--all-features` (they list the task and NATS types)"
 )]
 fn ui() {
     let cases = trybuild::TestCases::new();

@@ -147,16 +147,21 @@ impl ShutdownReport {
     }
 }
 
+/// "1 step", "2 steps".
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.is_clean() { "clean" } else { "NOT CLEAN" };
         writeln!(
             f,
-            "shutdown of {}: {verdict} ({} steps, {} handlers unsubscribed, {} tasks cancelled, {} aborted)",
+            "shutdown of {}: {verdict} ({}, {} unsubscribed, {} cancelled, {} aborted)",
             self.component,
-            self.steps.len(),
-            self.unsubscribed,
-            self.tasks_cancelled,
+            counted(self.steps.len(), "step"),
+            counted(self.unsubscribed, "handler"),
+            counted(self.tasks_cancelled, "task"),
             self.tasks_aborted
         )?;
         let width = self.steps.iter().map(|s| s.path.len()).max().unwrap_or(0);

@@ -1,6 +1,6 @@
 use leakproof::prelude::*;
 
-#[lifecycle(on_shutdown = Self::flush)]
+#[lifecycle(on_shutdown = Self::drain_log)]
 struct Chat {
     #[subscription]
     on_message: Subscription,
