@@ -4,7 +4,6 @@
 //! so a restart leaves nothing behind.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::mem;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use leakproof::prelude::*;
@@ -12,7 +11,8 @@ use leakproof::{Report, TaskSet};
 
 use crate::logger::ChatLogger;
 use crate::server::{
-    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange, lock,
+    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
+    current, lock, swap,
 };
 
 /// One open socket.
@@ -311,14 +311,6 @@ impl Guarded {
             presence,
         })
     }
-}
-
-fn swap<T>(slot: &RwLock<Arc<T>>, fresh: Arc<T>) -> Arc<T> {
-    mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), fresh)
-}
-
-fn current<T>(slot: &RwLock<Arc<T>>) -> Arc<T> {
-    Arc::clone(&slot.read().unwrap_or_else(|e| e.into_inner()))
 }
 
 impl Backend for Guarded {

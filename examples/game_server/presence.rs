@@ -13,7 +13,7 @@ use leakproof::prelude::*;
 use leakproof::{Report, TaskSet};
 use tokio::sync::mpsc;
 
-use crate::server::{Connected, Disconnected};
+use crate::server::{Connected, Disconnected, current, swap};
 
 /// Joins and leaves waiting to be published; a stalled broker costs
 /// dropped presence updates, not memory.
@@ -86,7 +86,8 @@ impl PresenceService {
         self.online.load(Ordering::Relaxed)
     }
 
-    /// Shuts down gracefully and waits until the broker has been told.
+    /// Shuts down gracefully and waits until the `UNSUB` is written to the
+    /// broker.
     pub async fn stop(&self, client: &async_nats::Client, grace: Duration) -> ShutdownReport {
         let report = self.shutdown_graceful(grace).await;
         self.feed.closed().await;
@@ -110,14 +111,17 @@ impl Presence {
     }
 
     fn current(&self) -> Arc<PresenceService> {
-        Arc::clone(&self.service.read().unwrap_or_else(|e| e.into_inner()))
+        current(&self.service)
     }
 
     pub async fn restart(&self, bus: &EventBus, grace: Duration) {
-        let Ok(fresh) = PresenceService::start(&self.client, bus).await else { return };
-        let old =
-            std::mem::replace(&mut *self.service.write().unwrap_or_else(|e| e.into_inner()), fresh);
-        old.stop(&self.client, grace).await;
+        match PresenceService::start(&self.client, bus).await {
+            Ok(fresh) => {
+                swap(&self.service, fresh).stop(&self.client, grace).await;
+            }
+            // The running service stays; the next reload tries again.
+            Err(e) => eprintln!("presence: restart failed, keeping the running service: {e}"),
+        }
     }
 
     pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -123,6 +123,16 @@ pub trait Backend: Send + Sync + 'static {
 /// isolates that panic) does not take the service down with it.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Puts `fresh` into a hot-reloadable slot; returns the service it replaced.
+pub fn swap<T>(slot: &RwLock<Arc<T>>, fresh: Arc<T>) -> Arc<T> {
+    std::mem::replace(&mut *slot.write().unwrap_or_else(PoisonError::into_inner), fresh)
+}
+
+/// The service in a hot-reloadable slot now.
+pub fn current<T>(slot: &RwLock<Arc<T>>) -> Arc<T> {
+    Arc::clone(&slot.read().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// Traffic counters, for the progress line.

@@ -23,7 +23,8 @@ use leakproof::prelude::*;
 use crate::guarded::Profile;
 use crate::logger::ChatLogger;
 use crate::server::{
-    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange, lock,
+    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
+    current, lock, swap,
 };
 
 pub struct Socket {
@@ -248,14 +249,6 @@ impl Unguarded {
             config,
         })
     }
-}
-
-fn swap<T>(slot: &RwLock<Arc<T>>, fresh: Arc<T>) -> Arc<T> {
-    mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), fresh)
-}
-
-fn current<T>(slot: &RwLock<Arc<T>>) -> Arc<T> {
-    Arc::clone(&slot.read().unwrap_or_else(|e| e.into_inner()))
 }
 
 impl Backend for Unguarded {

@@ -7,9 +7,8 @@
 //! [`NatsSubscription`] owns the subscriber on a tokio task that hands each
 //! message to a handler. `unsubscribe()` (from `shutdown()`, or on drop) only
 //! cancels that task, so it never blocks; the task then sends `UNSUB` to the
-//! server and ends. [`NatsSubscription::closed`] waits for that, so an async
-//! shutdown can be sure the server has been told before it flushes the
-//! client.
+//! server and ends. [`NatsSubscription::closed`] waits for that; a
+//! `client.flush()` after it puts the `UNSUB` on the wire.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,8 +21,8 @@
 //! })
 //! .await?;
 //! sub.unsubscribe(); // never blocks
-//! sub.closed().await; // UNSUB is on its way to the server
-//! client.flush().await?; // ... and the server has processed it
+//! sub.closed().await; // UNSUB handed to the client
+//! client.flush().await?; // ... and written to the server
 //! # Ok(())
 //! # }
 //! ```
@@ -101,9 +100,10 @@ impl NatsSubscription {
         &self.subject
     }
 
-    /// Waits until the delivery task has ended and sent `UNSUB`: after an
-    /// `unsubscribe()`, `closed().await` then `client.flush().await` means
-    /// the server no longer counts this subscription.
+    /// Waits until the delivery task has ended and handed `UNSUB` to the
+    /// client: after an `unsubscribe()`, `closed().await` then
+    /// `client.flush().await` means the `UNSUB` is written to the server
+    /// (which drops the subscription as it reads it).
     pub async fn closed(&self) {
         self.tracker.wait().await;
     }
