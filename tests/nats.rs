@@ -134,6 +134,13 @@ async fn a_thousand_presence_restarts_leave_the_broker_as_found() {
     );
     assert_eq!(bus.total_subscribers(), 0, "and every bus subscription");
 
+    // Dropped without a shutdown: `Drop` only signals (it never blocks),
+    // and the subscription still leaves the server.
+    for _ in 0..10 {
+        drop(PresenceService::start(&client, &bus).await.unwrap());
+    }
+    assert_eq!(settled_subscriptions(&monitor, baseline).await, baseline, "dropping unsubscribes too");
+
     // The control: services that are started and never shut down (their
     // handles leaked, as a forgotten field would) stay subscribed.
     for _ in 0..10 {
