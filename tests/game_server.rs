@@ -3,25 +3,7 @@
 //! event bus as they found it (guarded) or one handler heavier (unguarded),
 //! and a shutdown that leaves no subscriber behind.
 
-#[allow(dead_code)]
-#[path = "../examples/game_server/guarded.rs"]
-mod guarded;
-#[allow(dead_code)]
-#[path = "../examples/game_server/load.rs"]
-mod load;
-#[allow(dead_code)]
-#[path = "../examples/game_server/logger.rs"]
-mod logger;
-#[cfg(feature = "nats")]
-#[allow(dead_code)]
-#[path = "../examples/game_server/presence.rs"]
-mod presence;
-#[allow(dead_code)]
-#[path = "../examples/game_server/server.rs"]
-mod server;
-#[allow(dead_code)]
-#[path = "../examples/game_server/unguarded.rs"]
-mod unguarded;
+include!("support/game_server.rs");
 
 #[path = "support/http.rs"]
 mod http;
@@ -65,14 +47,7 @@ async fn metrics_endpoint_serves_the_report_while_clients_churn() {
             "{family} missing from:\n{body}"
         );
     }
-    let value = |family: &str, field: &str| {
-        samples
-            .iter()
-            .find(|(n, labels, _)| {
-                n == family && labels.iter().any(|(k, v)| k == "field" && v == field)
-            })
-            .map(|(_, _, v)| *v)
-    };
+    let value = |family: &str, field: &str| prometheus::value(&samples, family, field);
     assert_eq!(value("leakproof_field_cap", "connections.closed_websockets"), Some(64.0));
     assert_eq!(value("leakproof_field_cap", "players.players"), Some(32.0));
     assert!(value("leakproof_field_len", "connections.closed_websockets").unwrap() <= 64.0);
@@ -82,13 +57,14 @@ async fn metrics_endpoint_serves_the_report_while_clients_churn() {
     assert_eq!(counters.echoes.load(Ordering::Relaxed), 800, "every line said came back");
     let (_, body) = http::get(&addr.to_string(), "/metrics").await.unwrap();
     let samples = prometheus::assert_valid_exposition(&body);
-    let closed = samples.iter().find(|(n, labels, _)| {
-        n == "leakproof_field_evictions_total"
-            && labels.iter().any(|(k, v)| k == "field" && v == "connections.closed_websockets")
-    });
+    let evicted = prometheus::value(
+        &samples,
+        "leakproof_field_evictions_total",
+        "connections.closed_websockets",
+    );
     // 400 sockets closed into a set of 64 (the last disconnects may still
     // be on their way when the clients finish).
-    assert!(closed.is_some_and(|(_, _, v)| *v >= 300.0), "{body}");
+    assert!(evicted.is_some_and(|v| v >= 300.0), "{body}");
     let shutdown = running.stop().await;
     assert!(shutdown.contains("event bus subscribers left: 0"), "{shutdown}");
 }

@@ -139,7 +139,11 @@ async fn a_thousand_presence_restarts_leave_the_broker_as_found() {
     for _ in 0..10 {
         drop(PresenceService::start(&client, &bus).await.unwrap());
     }
-    assert_eq!(settled_subscriptions(&monitor, baseline).await, baseline, "dropping unsubscribes too");
+    assert_eq!(
+        settled_subscriptions(&monitor, baseline).await,
+        baseline,
+        "dropping unsubscribes too"
+    );
 
     // The control: services that are started and never shut down (their
     // handles leaked, as a forgotten field would) stay subscribed.

@@ -142,14 +142,7 @@ fn prometheus_text_has_one_family_per_figure() {
     let bus = EventBus::new();
     let text = manager(&bus).memory_report().to_prometheus();
     let samples = assert_valid_exposition(&text);
-    let get = |family: &str, field: &str| {
-        samples
-            .iter()
-            .find(|(n, labels, _)| {
-                n == family && labels.iter().any(|(k, v)| k == "field" && v == field)
-            })
-            .map(|(_, _, v)| *v)
-    };
+    let get = |family: &str, field: &str| prometheus::value(&samples, family, field);
     assert_eq!(get("leakproof_field_len", "closed_websockets"), Some(1_000.0));
     assert_eq!(get("leakproof_field_cap", "closed_websockets"), Some(1_000.0));
     assert_eq!(get("leakproof_field_evictions_total", "closed_websockets"), Some(500.0));

@@ -8,25 +8,7 @@
 //! The short soak runs in the normal suite; the long one (1M cycles each):
 //! `cargo test --release --test soak -- --ignored soak --nocapture`.
 
-#[allow(dead_code)]
-#[path = "../examples/game_server/guarded.rs"]
-mod guarded;
-#[allow(dead_code)]
-#[path = "../examples/game_server/load.rs"]
-mod load;
-#[allow(dead_code)]
-#[path = "../examples/game_server/logger.rs"]
-mod logger;
-#[cfg(feature = "nats")]
-#[allow(dead_code)]
-#[path = "../examples/game_server/presence.rs"]
-mod presence;
-#[allow(dead_code)]
-#[path = "../examples/game_server/server.rs"]
-mod server;
-#[allow(dead_code)]
-#[path = "../examples/game_server/unguarded.rs"]
-mod unguarded;
+include!("support/game_server.rs");
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;

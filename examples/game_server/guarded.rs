@@ -12,7 +12,7 @@ use leakproof::{Report, TaskSet};
 use crate::logger::ChatLogger;
 use crate::server::{
     Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
-    current, lock, swap,
+    chat_text, current, deliver_to_room, lock, swap,
 };
 
 /// One open socket.
@@ -226,17 +226,13 @@ impl ChatService {
     /// speaker's room get it delivered.
     fn said(&self, line: &ChatLine, bus: &EventBus) {
         let room = lock(&self.members).get(&line.socket).copied();
-        let text: Arc<str> =
-            Arc::from(format!("#{} {}: {}", room.unwrap_or(0), line.socket, line.text));
+        let text = chat_text(room, line);
         // Both are bounded deques: when full, the oldest line goes (counted
         // as an eviction), so `push_back` cannot fail here.
         let _ = lock(&self.history).push_back(Arc::clone(&text));
         let _ = lock(&self.pending).push_back(Arc::clone(&text));
-        let Some(room) = room else { return };
-        let members: Vec<u64> =
-            lock(&self.rooms).get(&room).into_iter().flatten().copied().collect();
-        for to in members {
-            bus.publish(&Deliver { to, line: Arc::clone(&text) });
+        if let Some(room) = room {
+            deliver_to_room(bus, &self.rooms, room, &text);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The server: events, configuration, the interface both service sets
 //! implement ([`Backend`]), and the axum app (`/ws`, `/metrics`).
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +16,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use futures_util::{SinkExt, StreamExt};
-use leakproof::{CancellationToken, Report};
+use leakproof::{CancellationToken, EventBus, Report};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -123,6 +124,25 @@ pub trait Backend: Send + Sync + 'static {
 /// isolates that panic) does not take the service down with it.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A chat line as every listener sees it: `#room socket: text`.
+pub fn chat_text(room: Option<u32>, line: &ChatLine) -> Arc<str> {
+    Arc::from(format!("#{} {}: {}", room.unwrap_or(0), line.socket, line.text))
+}
+
+/// Sends `text` to every member of `room`, through the bus (the connection
+/// manager owns the sockets).
+pub fn deliver_to_room(
+    bus: &EventBus,
+    rooms: &Mutex<HashMap<u32, HashSet<u64>>>,
+    room: u32,
+    text: &Arc<str>,
+) {
+    let members: Vec<u64> = lock(rooms).get(&room).into_iter().flatten().copied().collect();
+    for to in members {
+        bus.publish(&Deliver { to, line: Arc::clone(text) });
+    }
 }
 
 /// Puts `fresh` into a hot-reloadable slot; returns the service it replaced.

@@ -24,7 +24,7 @@ use crate::guarded::Profile;
 use crate::logger::ChatLogger;
 use crate::server::{
     Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
-    current, lock, swap,
+    chat_text, current, deliver_to_room, lock, swap,
 };
 
 pub struct Socket {
@@ -180,8 +180,7 @@ impl ChatService {
 
     fn said(&self, line: &ChatLine, bus: &EventBus) {
         let room = lock(&self.members).get(&line.socket).copied();
-        let text: Arc<str> =
-            Arc::from(format!("#{} {}: {}", room.unwrap_or(0), line.socket, line.text));
+        let text = chat_text(room, line);
         {
             // The history is trimmed by hand; it is not the leak.
             let mut history = lock(&self.history);
@@ -191,11 +190,8 @@ impl ChatService {
             }
         }
         lock(&self.pending).push_back(Arc::clone(&text));
-        let Some(room) = room else { return };
-        let members: Vec<u64> =
-            lock(&self.rooms).get(&room).into_iter().flatten().copied().collect();
-        for to in members {
-            bus.publish(&Deliver { to, line: Arc::clone(&text) });
+        if let Some(room) = room {
+            deliver_to_room(bus, &self.rooms, room, &text);
         }
     }
 
@@ -228,6 +224,7 @@ impl ChatService {
     }
 }
 
+/// The same composition root as `guarded::Guarded`, over the plain services.
 pub struct Unguarded {
     bus: EventBus,
     config: Config,

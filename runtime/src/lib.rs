@@ -1,7 +1,7 @@
 //! Runtime support for [`leakproof`](https://docs.rs/leakproof): the bounded
-//! collections that `#[bounded]` fields become, and (in later modules) the
-//! lifecycle, event, task and report types that `#[lifecycle]` generates code
-//! against.
+//! collections that `#[bounded]` fields become; the lifecycle, event-bus,
+//! task (feature `tokio`) and report types that `#[lifecycle]` generates
+//! code against; and `Unsubscribe` for NATS subscriptions (feature `nats`).
 //!
 //! Users normally depend on the `leakproof` facade crate, which re-exports
 //! everything here together with the macros.

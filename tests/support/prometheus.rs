@@ -37,3 +37,13 @@ pub fn assert_valid_exposition(text: &str) -> Vec<Sample> {
     }
     samples
 }
+
+/// The value of `family` for the field labelled `field`, if exported.
+pub fn value(samples: &[Sample], family: &str, field: &str) -> Option<f64> {
+    samples
+        .iter()
+        .find(|(n, labels, _)| {
+            n == family && labels.iter().any(|(k, v)| k == "field" && v == field)
+        })
+        .map(|(_, _, v)| *v)
+}
