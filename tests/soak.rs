@@ -29,11 +29,14 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Caps small enough that the first 10% of even the short soak fills them,
 /// and a TTL long enough that the player cache is full (by LRU) at both
-/// checkpoints rather than at whatever size the clock left it.
+/// checkpoints rather than at whatever size the clock left it. The flusher's
+/// queue keeps the largest allocation it ever needed, so its cap is small:
+/// a scheduling stall late in the run must not read as growth.
 fn config() -> Config {
     Config {
         closed_cap: 256,
         history_cap: 64,
+        pending_cap: 256,
         player_cap: 256,
         player_ttl: Duration::from_secs(3_600),
         ..Config::default()

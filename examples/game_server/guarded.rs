@@ -193,7 +193,7 @@ impl ChatService {
     ) -> Arc<Self> {
         let chat = Arc::new(ChatService {
             history: Mutex::new(BoundedDeque::with_cap(config.history_cap)),
-            pending: Mutex::default(),
+            pending: Mutex::new(BoundedDeque::with_cap(config.pending_cap)),
             members: Mutex::default(),
             rooms: Mutex::default(),
             tasks: TaskSet::new(),

@@ -64,6 +64,8 @@ pub struct Config {
     pub closed_cap: usize,
     /// Chat lines kept for players who join late.
     pub history_cap: usize,
+    /// Chat lines waiting for the flusher (the oldest go when it stalls).
+    pub pending_cap: usize,
     /// Player profiles cached.
     pub player_cap: usize,
     /// How long a cached profile lives.
@@ -85,6 +87,7 @@ impl Default for Config {
         Config {
             closed_cap: 1_024,
             history_cap: 256,
+            pending_cap: 4_096,
             player_cap: 4_096,
             player_ttl: Duration::from_secs(2),
             outbox: 64,
