@@ -194,8 +194,12 @@ async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result
         println!("GrowthWatch: growing under constant load (the leak signature):");
         for g in growing {
             println!(
-                "  {:<34} {:?} {} -> {} (+{:.0}/s)",
-                g.field, g.metric, g.from, g.to, g.per_sample
+                "  {:<34} {:?} {} -> {} (+{}/s)",
+                g.field,
+                g.metric,
+                g.from,
+                g.to,
+                rate(g.per_sample)
             );
         }
     }
@@ -220,6 +224,11 @@ fn players(report: &Report) -> String {
         Some(expired) => format!("{} ({expired})", len_cap(report, "players.players")),
         None => len_cap(report, "players.players"),
     }
+}
+
+/// A per-second rate: whole numbers when large, two decimals when small.
+fn rate(per_second: f64) -> String {
+    if per_second >= 10.0 { format!("{per_second:.0}") } else { format!("{per_second:.2}") }
 }
 
 fn bytes(n: u64) -> String {

@@ -81,3 +81,33 @@ fn a_climber_that_stops_is_cleared_once_the_window_moves_on() {
     assert_eq!(run(8, 10, |_| None, series), ["grew_then_stopped"]);
     assert!(run(8, 20, |_| None, series).is_empty());
 }
+
+#[test]
+fn a_count_that_steps_up_and_never_comes_down_is_flagged() {
+    // One handler left behind at every third tick (a forgotten unsubscribe
+    // at each reload): flat most of the time, never down.
+    let flagged = run(
+        12,
+        12,
+        |_| Some(100.0),
+        |t| vec![("bus", 9 + t / 3), ("stepped_once", if t < 6 { 5 } else { 6 })],
+    );
+    assert_eq!(flagged, ["bus"], "three steps up and none down is the signature; one step is not");
+    // The same steps with one drop back down are churn, not a leak.
+    let flagged =
+        run(12, 12, |_| Some(100.0), |t| vec![("bus", if t == 7 { 9 } else { 9 + t / 3 })]);
+    assert!(flagged.is_empty(), "{flagged:?}");
+}
+
+#[test]
+fn a_bounded_field_filling_up_to_its_cap_is_never_named() {
+    let mut watch = GrowthWatch::new(6);
+    for t in 0..6usize {
+        let cache =
+            Report::leaf::<Vec<u64>>(t * 800).with_len(t * 100).with_cap(1_000).named("cache");
+        let plain = Report::leaf::<Vec<u64>>(t * 800).with_len(t * 100).named("plain");
+        watch.observe(&Report::structure::<()>("Service", vec![cache, plain]));
+    }
+    let flagged: Vec<String> = watch.verdict().into_iter().map(|g| g.field).collect();
+    assert_eq!(flagged, ["plain"], "the same climb, but the capped field cannot pass its cap");
+}

@@ -3,8 +3,9 @@
 //! Fed a report on a schedule, it keeps the last `window` samples of every
 //! field's `len` and heap bytes (and, optionally, a load figure such as live
 //! connections), and names the fields that keep rising while the load does
-//! not. A bounded cache that churns (a sawtooth, or flat at its cap) is not
-//! growth; neither is a field that rises with the load.
+//! not, steadily or in steps that never come back down. A bounded cache
+//! that churns (a sawtooth, or flat at its cap) is not growth; neither is a
+//! field that rises with the load.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -38,6 +39,8 @@ pub struct Growth {
 struct Series {
     len: VecDeque<f64>,
     bytes: VecDeque<f64>,
+    /// The field has a cap (a bounded collection): it cannot leak.
+    capped: bool,
 }
 
 /// Watches reports over time for fields that grow while the load does not.
@@ -91,6 +94,7 @@ impl GrowthWatch {
     fn record(&mut self, report: &Report) {
         for (path, node) in report.fields() {
             let series = self.fields.entry(path).or_default();
+            series.capped = node.cap().is_some();
             push(&mut series.len, node.len().unwrap_or(0) as f64, self.window);
             push(&mut series.bytes, node.heap_bytes() as f64, self.window);
         }
@@ -101,14 +105,21 @@ impl GrowthWatch {
         self.fields.values().map(|s| s.len.len()).max().unwrap_or(0)
     }
 
-    /// The fields that rose across the whole window, step after step, faster
-    /// than the load did. Empty until the window is full.
+    /// The fields that grew across the whole window faster than the load
+    /// did, in one of two shapes: rising step after step (a set only ever
+    /// inserted into), or ratcheting, never down and up at least three
+    /// times (a handler left behind at every reload). Fields with a cap are
+    /// never named: they cannot grow past it. Empty until the window is
+    /// full.
     pub fn verdict(&self) -> Vec<Growth> {
         let load_growth = relative_growth(&self.load);
         let mut out = Vec::new();
-        for (field, series) in &self.fields {
+        for (field, series) in self.fields.iter().filter(|(_, s)| !s.capped) {
             for (metric, values) in [(Metric::Len, &series.len), (Metric::Bytes, &series.bytes)] {
-                if values.len() < self.window || !keeps_rising(values) {
+                // Only entry counts ratchet for a reason: std collections
+                // never give capacity back, so their bytes always ratchet.
+                let grew = keeps_rising(values) || (metric == Metric::Len && ratchets(values));
+                if values.len() < self.window || !grew {
                     continue;
                 }
                 // A field that grows with the load is serving the load.
@@ -153,6 +164,13 @@ fn keeps_rising(values: &VecDeque<f64>) -> bool {
     let ups = steps.iter().filter(|&&d| d > 0.0).count();
     let worst_drop = steps.iter().copied().fold(0.0f64, f64::min);
     ups * 4 >= steps.len() * 3 && -worst_drop <= rise / 10.0
+}
+
+/// Ratcheting across the window: no step goes down and at least three go
+/// up.
+fn ratchets(values: &VecDeque<f64>) -> bool {
+    let steps = || values.iter().zip(values.iter().skip(1)).map(|(a, b)| b - a);
+    steps().all(|d| d >= 0.0) && steps().filter(|&d| d > 0.0).count() >= 3
 }
 
 /// (last - first) / first, or `None` for fewer than two samples or a zero

@@ -172,9 +172,12 @@ impl Cancel for TaskSet {
     }
 
     fn cancel(&self) -> usize {
+        // Counted before the signal: a task may finish (and leave the set)
+        // the moment it sees the cancellation.
+        let running = self.len();
         self.inner.token.cancel();
         self.inner.tracker.close();
-        self.len()
+        running
     }
 
     fn abort(&self) -> Vec<String> {
