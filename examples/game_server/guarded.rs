@@ -123,22 +123,19 @@ pub struct PlayerCache {
     #[bounded(cap = 4096, ttl = "5m")]
     players: Mutex<HashMap<u64, Profile>>,
 
+    /// Connect and disconnect events.
     #[subscription]
-    on_connect: Subscriptions,
+    events: Subscriptions,
 }
 
 impl PlayerCache {
     pub fn start(bus: &EventBus, config: &Config) -> Arc<Self> {
         let players = BoundedMap::builder().cap(config.player_cap).ttl(config.player_ttl).build();
-        let cache = Arc::new(PlayerCache {
-            players: Mutex::new(players),
-            on_connect: Subscriptions::new(),
-        });
+        let cache =
+            Arc::new(PlayerCache { players: Mutex::new(players), events: Subscriptions::new() });
+        cache.events.push(bus.subscribe_weak(&cache, |c: &Self, e: &Connected| c.load(e.player)));
         cache
-            .on_connect
-            .push(bus.subscribe_weak(&cache, |c: &Self, e: &Connected| c.load(e.player)));
-        cache
-            .on_connect
+            .events
             .push(bus.subscribe_weak(&cache, |c: &Self, e: &Disconnected| c.seen(e.player)));
         cache
     }
