@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use leakproof::{CancellationToken, GrowthWatch, Report};
+use leakproof::{BoundStats, CancellationToken, GrowthWatch, Report};
 
 use server::{Backend, Config};
 
@@ -118,11 +118,11 @@ async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result
         args.clients, args.rate, args.seconds, args.restart_every
     );
     println!(
-        "{:>7} {:>7} {:>5} {:>16} {:>18} {:>9} {:>9} {:>11} {:>10}",
+        "{:>7} {:>7} {:>5} {:>24} {:>18} {:>10} {:>8} {:>11} {:>9}",
         "t",
         "cycles",
         "live",
-        "closed sockets",
+        "closed sockets (evicted)",
         "players (expired)",
         "chat queue",
         "bus subs",
@@ -146,13 +146,13 @@ async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result
         let reload =
             args.restart_every > 0 && second % args.restart_every == 0 && second < args.seconds;
         println!(
-            "{:>4}/{:<2} {:>7} {:>5} {:>16} {:>18} {:>9} {:>9} {:>11} {:>10}{}",
+            "{:>4}/{:<2} {:>7} {:>5} {:>24} {:>18} {:>10} {:>8} {:>11} {:>9}{}",
             format!("{second}s"),
             args.seconds,
             cycles,
             running.backend.live_sockets(),
-            len_cap(&report, "connections.closed_websockets"),
-            players(&report),
+            with_stat(&report, "connections.closed_websockets", |s| s.evictions),
+            with_stat(&report, "players.players", |s| s.expirations),
             len_cap(&report, "chat.pending"),
             report.find("bus").and_then(Report::len).unwrap_or(0),
             bytes(report.heap_bytes() as u64),
@@ -218,11 +218,11 @@ fn len_cap(report: &Report, path: &str) -> String {
     }
 }
 
-fn players(report: &Report) -> String {
-    let expired = report.find("players.players").and_then(Report::stats).map(|s| s.expirations);
-    match expired {
-        Some(expired) => format!("{} ({expired})", len_cap(report, "players.players")),
-        None => len_cap(report, "players.players"),
+/// `len/cap (stat)` for a bounded field, `len` for a plain one.
+fn with_stat(report: &Report, path: &str, stat: fn(&BoundStats) -> u64) -> String {
+    match report.find(path).and_then(Report::stats) {
+        Some(stats) => format!("{} ({})", len_cap(report, path), stat(&stats)),
+        None => len_cap(report, path),
     }
 }
 
