@@ -29,7 +29,12 @@ async fn metrics_endpoint_serves_the_report_while_clients_churn() {
     let load = tokio::spawn(load::run_cycles(addr, 0, 400, 8, Arc::clone(&counters)));
 
     // Scrape while the clients are connecting and disconnecting.
+    let waited = std::time::Instant::now();
     while counters.cycles.load(Ordering::Relaxed) < 100 {
+        assert!(
+            !load.is_finished() && waited.elapsed() < std::time::Duration::from_secs(60),
+            "the clients stalled: {counters:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let (status, body) = http::get(&addr.to_string(), "/metrics").await.unwrap();

@@ -31,9 +31,20 @@ pub struct Counters {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// A cycle that takes longer than this counts as failed.
+const CYCLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// One cycle, bounded in time: a stuck connection fails the cycle rather
+/// than the run.
+async fn bounded_cycle(addr: SocketAddr, n: u64, counters: &Counters) {
+    if !matches!(timeout(CYCLE_LIMIT, cycle(addr, n, counters)).await, Ok(Ok(()))) {
+        counters.failures.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// One cycle for guest player `n`: connect, join a room, say a line and see
 /// it delivered, move to the next room, again, then close.
-pub async fn cycle(addr: SocketAddr, n: u64, counters: &Counters) -> Result<(), Error> {
+async fn cycle(addr: SocketAddr, n: u64, counters: &Counters) -> Result<(), Error> {
     let url = format!("ws://{addr}/ws?player={n}");
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
     for room in [n % ROOMS, (n + 1) % ROOMS] {
@@ -81,9 +92,7 @@ pub async fn run_cycles(
                 if n >= first + total {
                     break;
                 }
-                if cycle(addr, n, &counters).await.is_err() {
-                    counters.failures.fetch_add(1, Ordering::Relaxed);
-                }
+                bounded_cycle(addr, n, &counters).await;
             }
         });
     }
@@ -111,9 +120,7 @@ pub fn spawn_paced(
             tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
             while stop.run_until_cancelled(tick.tick()).await.is_some() {
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                if cycle(addr, n, &counters).await.is_err() {
-                    counters.failures.fetch_add(1, Ordering::Relaxed);
-                }
+                bounded_cycle(addr, n, &counters).await;
             }
         });
     }
