@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 
-use super::report::{Outcome, ShutdownReport, Step, StepKind};
+use super::report::{Outcome, ShutdownReport, Step, StepKind, counted};
 use super::{Cancel, Lifecycle, Unsubscribe};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,8 +135,7 @@ impl ShutdownCtx {
                 return (0, Outcome::AlreadyDone);
             }
             sub.unsubscribe();
-            let plural = if active == 1 { "" } else { "s" };
-            (active, Outcome::Done(format!("{active} handler{plural} unsubscribed")))
+            (active, Outcome::Done(format!("{} unsubscribed", counted(active, "handler"))))
         }));
         let outcome = match outcome {
             Ok((count, outcome)) => {
@@ -243,11 +242,11 @@ impl ShutdownCtx {
 }
 
 fn task_summary(cancelled: usize, aborted: &[String]) -> String {
-    let plural = if cancelled == 1 { "" } else { "s" };
+    let cancelled = counted(cancelled, "task");
     if aborted.is_empty() {
-        format!("{cancelled} task{plural} cancelled")
+        format!("{cancelled} cancelled")
     } else {
-        format!("{cancelled} task{plural} cancelled, aborted: {}", aborted.join(", "))
+        format!("{cancelled} cancelled, aborted: {}", aborted.join(", "))
     }
 }
 

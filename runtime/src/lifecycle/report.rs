@@ -147,8 +147,8 @@ impl ShutdownReport {
     }
 }
 
-/// "1 step", "2 steps".
-fn counted(n: usize, noun: &str) -> String {
+/// "1 step", "2 steps": every count a shutdown report prints.
+pub(crate) fn counted(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
