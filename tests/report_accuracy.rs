@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use counting_alloc::{Counting, live_bytes};
-use leakproof::{BoundedDeque, BoundedMap, BoundedSet, DeepHeap, MemoryReport};
+use leakproof::{BoundedDeque, BoundedMap, BoundedSet, DeepHeap, MemoryReport, Report};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -20,15 +20,7 @@ const SIZES: &[usize] = &[0, 1, 2, 3, 4, 7, 8, 13, 14, 15, 28, 29, 100, 1_000, 4
 /// Like `check`, for the deep walk: elements' own heap included, shared
 /// allocations once.
 fn check_deep<T: MemoryReport + DeepHeap>(what: &str, n: usize, build: impl FnOnce(usize) -> T) {
-    let before = live_bytes();
-    let value = build(n);
-    let truth = (live_bytes() - before) as usize;
-    let reported = value.deep_report().heap_bytes();
-    assert_eq!(
-        reported, truth,
-        "deep {what} with {n} entries: reported {reported} B, allocator holds {truth} B"
-    );
-    drop(value);
+    check_with(&format!("deep {what}"), n, build, DeepHeap::deep_report);
 }
 
 #[derive(leakproof::MemoryReport)]
@@ -41,10 +33,19 @@ struct Shared {
 /// Builds a value, then checks that its report's `heap_bytes` is exactly
 /// what the allocator holds for it.
 fn check<T: MemoryReport>(what: &str, n: usize, build: impl FnOnce(usize) -> T) {
+    check_with(what, n, build, MemoryReport::memory_report);
+}
+
+fn check_with<T>(
+    what: &str,
+    n: usize,
+    build: impl FnOnce(usize) -> T,
+    report: impl Fn(&T) -> Report,
+) {
     let before = live_bytes();
     let value = build(n);
     let truth = (live_bytes() - before) as usize;
-    let reported = value.memory_report().heap_bytes();
+    let reported = report(&value).heap_bytes();
     assert_eq!(
         reported, truth,
         "{what} with {n} entries: reported {reported} B, allocator holds {truth} B"
