@@ -118,8 +118,9 @@ impl GrowthWatch {
             for (metric, values) in [(Metric::Len, &series.len), (Metric::Bytes, &series.bytes)] {
                 // Only entry counts ratchet for a reason: std collections
                 // never give capacity back, so their bytes always ratchet.
-                let grew = keeps_rising(values) || (metric == Metric::Len && ratchets(values));
-                if values.len() < self.window || !grew {
+                if values.len() < self.window
+                    || !(keeps_rising(values) || (metric == Metric::Len && ratchets(values)))
+                {
                     continue;
                 }
                 // A field that grows with the load is serving the load.
