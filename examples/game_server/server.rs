@@ -158,10 +158,10 @@ pub fn current<T>(slot: &RwLock<Arc<T>>) -> Arc<T> {
     Arc::clone(&slot.read().unwrap_or_else(PoisonError::into_inner))
 }
 
-/// Traffic counters, for the progress line.
+/// Traffic counters, for the summary line.
 #[derive(Default)]
 pub struct Traffic {
-    pub sockets: AtomicU64,
+    /// Text frames received from clients.
     pub frames: AtomicU64,
 }
 
@@ -244,7 +244,6 @@ async fn upgrade<B: Backend>(
 
 async fn session<B: Backend>(app: Arc<App<B>>, socket: WebSocket, player: u64) {
     let id = app.next_socket.fetch_add(1, Ordering::Relaxed);
-    app.traffic.sockets.fetch_add(1, Ordering::Relaxed);
     let (outbox, mut lines) = mpsc::channel(app.outbox);
     app.backend.connect(id, player, outbox);
     let (mut tx, mut rx) = socket.split();
