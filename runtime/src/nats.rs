@@ -28,7 +28,6 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
@@ -45,7 +44,7 @@ pub use async_nats;
 /// that a `#[subscription]` field can hold: `unsubscribe()` is synchronous,
 /// idempotent and non-blocking; dropping it unsubscribes too.
 pub struct NatsSubscription {
-    subject: Arc<str>,
+    subject: String,
     token: CancellationToken,
     tracker: TaskTracker,
 }
@@ -92,7 +91,7 @@ impl NatsSubscription {
             let _ = subscriber.unsubscribe().await;
         });
         tracker.close();
-        NatsSubscription { subject: Arc::from(subject.into()), token, tracker }
+        NatsSubscription { subject: subject.into(), token, tracker }
     }
 
     /// The subject this subscription listens on.
@@ -128,7 +127,7 @@ impl Drop for NatsSubscription {
 
 impl MemoryReport for NatsSubscription {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.subject.len())
+        Report::leaf::<Self>(self.subject.capacity())
             .with_len(usize::from(self.is_active()))
             .with_kind(Kind::Subscription)
     }
