@@ -64,31 +64,64 @@ impl<E: 'static> Slot<E> {
         snapshot
     }
 
-    fn remove(inner: &mut SlotInner<E>, index: usize) {
-        if let Some(entry) = inner.entries[index].take() {
-            entry.active.store(false, Ordering::Release);
-            inner.free.push(index);
-            inner.occupied -= 1;
-            if entry.owner_alive.is_some() {
-                inner.weak -= 1;
-            }
-            inner.snapshot = None;
+    /// Takes entry `index` out of the slot. What it returns (the entry and
+    /// the stale snapshot) may hold the last reference to a user's handler:
+    /// the caller drops it after unlocking, since dropping a handler runs user
+    /// code (a captured `Subscription` unsubscribes, and takes this lock).
+    #[must_use = "drop the removed entry after unlocking the slot"]
+    fn remove(inner: &mut SlotInner<E>, index: usize) -> Garbage<E> {
+        let Some(entry) = inner.entries[index].take() else {
+            return Garbage::default();
+        };
+        entry.active.store(false, Ordering::Release);
+        inner.free.push(index);
+        inner.occupied -= 1;
+        if entry.owner_alive.is_some() {
+            inner.weak -= 1;
         }
+        Garbage { entries: vec![entry], snapshot: inner.snapshot.take() }
     }
 
     /// Drops weak entries whose owner is gone: O(entries), only when some
-    /// weak subscriptions exist.
+    /// weak subscriptions exist. Returns the live count.
     fn prune(&self) -> usize {
+        let mut garbage = Garbage::default();
         let mut inner = self.lock();
         if inner.weak > 0 {
             for index in 0..inner.entries.len() {
                 let dead = inner.entries[index].as_ref().is_some_and(|e| !e.is_live());
                 if dead {
-                    Slot::remove(&mut inner, index);
+                    garbage.absorb(Slot::remove(&mut inner, index));
                 }
             }
         }
-        inner.occupied
+        drop(inner);
+        // Dropping a handler may end other subscriptions of this slot (it
+        // can own them), so the count is read after.
+        drop(garbage);
+        self.lock().occupied
+    }
+}
+
+/// Entries and snapshots taken out of a slot under its lock, to be dropped
+/// once the lock is released.
+struct Garbage<E> {
+    entries: Vec<Arc<Entry<E>>>,
+    snapshot: Option<Arc<[Arc<Entry<E>>]>>,
+}
+
+impl<E> Default for Garbage<E> {
+    fn default() -> Self {
+        Garbage { entries: Vec::new(), snapshot: None }
+    }
+}
+
+impl<E> Garbage<E> {
+    fn absorb(&mut self, other: Garbage<E>) {
+        self.entries.extend(other.entries);
+        if self.snapshot.is_none() {
+            self.snapshot = other.snapshot;
+        }
     }
 }
 
@@ -103,6 +136,7 @@ trait SlotInfo: Send + Sync {
     fn name(&self) -> &'static str;
     fn count(&self) -> usize;
     fn panics(&self) -> u64;
+    fn heap_bytes(&self) -> usize;
 }
 
 impl<E: 'static> SlotInfo for Slot<E> {
@@ -114,6 +148,15 @@ impl<E: 'static> SlotInfo for Slot<E> {
     }
     fn panics(&self) -> u64 {
         self.panics.load(Ordering::Relaxed)
+    }
+    /// The slot's tables and one allocation per entry (not what a handler
+    /// closure captures, which the bus cannot see).
+    fn heap_bytes(&self) -> usize {
+        let inner = self.lock();
+        inner.entries.capacity() * size_of::<Option<Arc<Entry<E>>>>()
+            + inner.free.capacity() * size_of::<usize>()
+            + inner.occupied * (size_of::<Entry<E>>() + 2 * size_of::<usize>())
+            + inner.snapshot.as_ref().map_or(0, |s| s.len() * size_of::<Arc<Entry<E>>>())
     }
 }
 
@@ -131,14 +174,18 @@ impl<E: 'static> Handle for BusHandle<E> {
         };
         let mut inner = slot.lock();
         // The slot index may have been reused after a prune: check identity.
-        if inner
+        let garbage = if inner
             .entries
             .get(self.index)
             .and_then(Option::as_ref)
             .is_some_and(|e| Arc::ptr_eq(e, &entry))
         {
-            Slot::remove(&mut inner, self.index);
-        }
+            Slot::remove(&mut inner, self.index)
+        } else {
+            Garbage::default()
+        };
+        drop(inner);
+        drop(garbage);
     }
 
     fn is_active(&self) -> bool {
@@ -221,7 +268,7 @@ impl EventBus {
         let slot = self.slot::<E>();
         let weak = owner_alive.is_some();
         let entry = Arc::new(Entry { call, active: AtomicBool::new(true), owner_alive });
-        let index = {
+        let (index, stale) = {
             let mut inner = slot.lock();
             let index = match inner.free.pop() {
                 Some(index) => {
@@ -235,9 +282,10 @@ impl EventBus {
             };
             inner.occupied += 1;
             inner.weak += usize::from(weak);
-            inner.snapshot = None;
-            index
+            (index, inner.snapshot.take())
         };
+        // Dropped unlocked, like every value that may own a user's handler.
+        drop(stale);
         Subscription::new(BusHandle {
             slot: Arc::downgrade(&slot),
             index,
@@ -337,6 +385,14 @@ impl EventBus {
     /// Live subscribers over all event types.
     pub fn total_subscribers(&self) -> usize {
         self.subscriber_counts().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Bytes the bus holds for its subscribers: its per-type tables and one
+    /// entry per subscriber. What handler closures capture is not counted
+    /// (the bus cannot see inside them). Flat under subscribe/unsubscribe
+    /// churn, since freed entries are reused.
+    pub fn heap_bytes(&self) -> usize {
+        self.read().values().map(|slot| slot.info.heap_bytes()).sum()
     }
 
     /// Handler calls that panicked, over all event types.

@@ -339,7 +339,8 @@ impl MemoryReport for EventBus {
     fn memory_report(&self) -> Report {
         let counts = self.subscriber_counts();
         let total = counts.iter().map(|(_, n)| n).sum();
-        counts.into_iter().fold(Report::leaf::<Self>(0).with_len(total), |report, (name, n)| {
+        let heap = self.heap_bytes();
+        counts.into_iter().fold(Report::leaf::<Self>(heap).with_len(total), |report, (name, n)| {
             report.with_count(name, n)
         })
     }
