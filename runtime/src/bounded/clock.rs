@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 /// A monotonic time source.
 ///
 /// `now()` returns the time elapsed since an origin of the clock's choosing;
-/// only differences matter. It must never go backwards.
+/// only differences matter. It should never go backwards; if it does (a
+/// clock built on wall time can), a collection keeps using the latest time
+/// it has seen until the clock catches up, so its expiry order stays sound.
 pub trait Clock: Send + Sync + 'static {
     /// The current time, as a duration since the clock's origin.
     fn now(&self) -> Duration;
@@ -59,9 +61,13 @@ impl ManualClock {
         Self::default()
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by`, stopping at the largest time it can
+    /// hold (about 584 years) rather than wrapping round to zero.
     pub fn advance(&self, by: Duration) {
-        self.nanos.fetch_add(saturating_nanos(by), Ordering::SeqCst);
+        let by = saturating_nanos(by);
+        let _ = self
+            .nanos
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| Some(now.saturating_add(by)));
     }
 }
 

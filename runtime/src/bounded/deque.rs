@@ -275,3 +275,13 @@ impl<T, const CAP: usize, const EVICT: u8> IntoIterator for BoundedDeque<T, CAP,
         self.items.into_iter()
     }
 }
+
+// A deque of subscriptions, tasks or components is torn down value by value
+// (see `lifecycle::containers`).
+crate::lifecycle::through_collection! {
+    [const CAP: usize, const EVICT: u8] BoundedDeque<T, CAP, EVICT> => |c| c.items.iter();
+}
+impl<T: crate::audit::TeardownResource, const CAP: usize, const EVICT: u8>
+    crate::audit::TeardownResource for BoundedDeque<T, CAP, EVICT>
+{
+}

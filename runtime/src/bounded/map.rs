@@ -184,6 +184,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, const CAP: usize, const EVICT: u8, const T
         self.table.purge_expired()
     }
 
+    /// Panics if an internal invariant of the table is broken (index,
+    /// eviction and expiry lists, cap). For tests: O(len).
+    #[doc(hidden)]
+    pub fn assert_invariants(&self) {
+        self.table.check_invariants();
+    }
+
     /// Keys in eviction order, the next victim first.
     pub fn eviction_order(&self) -> impl Iterator<Item = &K> + '_ {
         self.table.eviction_order()
@@ -314,4 +321,15 @@ impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
     fn into_iter(self) -> IntoIter<K, V> {
         IntoIter { inner: self.table.into_live() }
     }
+}
+
+// A map of subscriptions, tasks or components is torn down value by value,
+// expired values included (see `lifecycle::containers`).
+crate::lifecycle::through_collection! {
+    [K, S, const CAP: usize, const EVICT: u8, const TTL: u64]
+    BoundedMap<K, T, S, CAP, EVICT, TTL> => |c| c.table.all_values();
+}
+impl<K, V: crate::audit::TeardownResource, S, const CAP: usize, const EVICT: u8, const TTL: u64>
+    crate::audit::TeardownResource for BoundedMap<K, V, S, CAP, EVICT, TTL>
+{
 }

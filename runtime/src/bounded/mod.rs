@@ -91,6 +91,7 @@ mod table;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -187,12 +188,26 @@ impl<T: fmt::Debug> std::error::Error for Rejected<T> {}
 
 /// The run-time configuration every wrapper holds: from the type's const
 /// parameters (`Default`) or from a [`Builder`].
-#[derive(Clone)]
 pub(crate) struct Config {
     pub(crate) cap: usize,
     pub(crate) evict: Evict,
     pub(crate) ttl: Option<u64>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// The latest time read: `now()` never returns less, so a clock that
+    /// steps backwards cannot reorder the expiry list.
+    latest: AtomicU64,
+}
+
+impl Clone for Config {
+    fn clone(&self) -> Self {
+        Config {
+            cap: self.cap,
+            evict: self.evict,
+            ttl: self.ttl,
+            clock: self.clock.clone(),
+            latest: AtomicU64::new(self.latest.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// The largest cap a bounded collection accepts: entries are linked by `u32`
@@ -205,7 +220,7 @@ impl Config {
         assert!(cap <= MAX_CAP, "a bounded collection's cap must be at most {MAX_CAP} (got {cap})");
         let ttl = ttl.map(clock::saturating_nanos);
         assert!(ttl != Some(0), "a bounded collection's ttl must be longer than zero");
-        Config { cap, evict, ttl, clock: None }
+        Config { cap, evict, ttl, clock: None, latest: AtomicU64::new(0) }
     }
 
     /// The configuration a type's const parameters describe; a `CAP` of 0
@@ -224,13 +239,16 @@ impl Config {
         Config::new(cap, Evict::from_const(evict), ttl)
     }
 
-    /// Now, in clock nanoseconds; only read when a TTL is set.
+    /// Now, in clock nanoseconds, never less than a time read before; only
+    /// read when a TTL is set.
     pub(crate) fn now(&self) -> u64 {
         let now = match &self.clock {
             Some(clock) => clock.now(),
             None => SystemClock.now(),
         };
-        clock::saturating_nanos(now)
+        let now = clock::saturating_nanos(now);
+        let latest = self.latest.fetch_max(now, Ordering::Relaxed);
+        latest.max(now)
     }
 
     pub(crate) fn ttl_duration(&self) -> Option<Duration> {

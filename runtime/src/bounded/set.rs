@@ -142,6 +142,13 @@ impl<T: Hash + Eq, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL:
         self.table.purge_expired()
     }
 
+    /// Panics if an internal invariant of the table is broken (index,
+    /// eviction and expiry lists, cap). For tests: O(len).
+    #[doc(hidden)]
+    pub fn assert_invariants(&self) {
+        self.table.check_invariants();
+    }
+
     /// Values in eviction order, the next victim first.
     pub fn eviction_order(&self) -> impl Iterator<Item = &T> + '_ {
         self.table.eviction_order()

@@ -184,6 +184,12 @@ impl<K, V, S> Table<K, V, S> {
         }
     }
 
+    /// Every value held, expired ones included (they still own what they
+    /// hold until purged): what a shutdown must reach.
+    pub(crate) fn all_values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.nodes.iter().map(|node| &node.value)
+    }
+
     /// Live entries in slab order (arbitrary, like std's hash collections).
     pub(crate) fn iter(&self) -> Live<'_, K, V> {
         Live { nodes: self.nodes.iter(), stamps: &self.stamps, at: 0, now: self.read_now() }
@@ -209,13 +215,17 @@ impl<K, V, S> Table<K, V, S> {
         }
     }
 
+    /// Empties the table. The entries are taken out and the table reset
+    /// before any of them is dropped: a key's or value's `Drop` is user code,
+    /// and if it panics the table must already be consistent (and empty).
     pub(crate) fn clear(&mut self) {
         self.stats.removals += self.nodes.len() as u64;
-        self.nodes.clear();
+        let nodes = std::mem::take(&mut self.nodes);
         self.stamps.clear();
         self.index.clear();
         self.order = List::EMPTY;
         self.expiry = List::EMPTY;
+        drop(nodes);
     }
 
     fn notify(&self, key: K, value: V, reason: EvictReason) {
@@ -300,9 +310,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
                 self.purge_until(now);
                 return Ok(Some(old));
             }
-            // The key's own entry expired: purge it (with any older ones, in
-            // order) and insert afresh.
+            // The key's own entry expired: purge it with any older ones, in
+            // order, and insert afresh. The expiry list is in time order (the
+            // clock the table reads never goes back), so the purge reaches
+            // it; the second lookup makes sure, so that a key is never
+            // stored twice even if that order were broken.
             self.purge_until(now.unwrap_or(0));
+            if let Some(i) = self.find(hash, &key) {
+                self.expire_at(i);
+            }
         }
         self.stats.inserts += 1;
         if let Some(now) = now {
@@ -467,6 +483,56 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         (node.key, node.value)
     }
 
+    /// Checks every internal invariant, panicking with the first one broken:
+    /// every index entry points at a slot that holds a key of that hash and
+    /// each slot is indexed once; both lists are mutually linked, visit every
+    /// slot once and agree with their head and tail; the slab never holds
+    /// room past the cap; the expiry list is in time order. For tests (the
+    /// model tests call it after every step); O(len).
+    pub(crate) fn check_invariants(&self) {
+        let len = self.nodes.len();
+        assert!(len <= self.config.cap, "len {len} above cap {}", self.config.cap);
+        assert!(
+            self.nodes.capacity() <= self.config.cap,
+            "slab capacity {} above cap {}",
+            self.nodes.capacity(),
+            self.config.cap
+        );
+        assert_eq!(
+            self.index.len(),
+            len,
+            "index holds {} entries for {len} slots",
+            self.index.len()
+        );
+        let mut seen = vec![false; len];
+        for &i in self.index.iter() {
+            let node = self
+                .nodes
+                .get(i as usize)
+                .unwrap_or_else(|| panic!("index points at {i}, len {len}"));
+            assert!(!std::mem::replace(&mut seen[i as usize], true), "slot {i} indexed twice");
+            let found = self.index.find(node.hash, |&j| j == i);
+            assert!(found.is_some(), "slot {i} not found under its own hash");
+        }
+        let order: Vec<Links> = self.nodes.iter().map(|n| n.links).collect();
+        check_list("eviction", &self.order, &order, len);
+        if self.config.ttl.is_some() {
+            assert_eq!(self.stamps.len(), len, "stamps and slots disagree");
+            let links: Vec<Links> = self.stamps.iter().map(|s| s.links).collect();
+            check_list("expiry", &self.expiry, &links, len);
+            let mut at = self.expiry.head;
+            let mut last = 0;
+            while at != NIL {
+                let stamp = &self.stamps[at as usize];
+                assert!(stamp.expires >= last, "expiry list out of time order at slot {at}");
+                last = stamp.expires;
+                at = stamp.links.next;
+            }
+        } else {
+            assert!(self.stamps.is_empty(), "stamps kept without a TTL");
+        }
+    }
+
     /// Entries in eviction order, next victim first (for tests and debugging).
     pub(crate) fn eviction_order(&self) -> impl Iterator<Item = &K> + '_ {
         let mut at = self.order.head;
@@ -476,6 +542,23 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             Some(&node.key)
         })
     }
+}
+
+/// A list over `links` (one per slot) visits each of `len` slots once,
+/// forwards and backwards, from `list.head` to `list.tail`.
+fn check_list(name: &str, list: &List, links: &[Links], len: usize) {
+    let mut seen = vec![false; len];
+    let (mut at, mut prev, mut count) = (list.head, NIL, 0);
+    while at != NIL {
+        let i = at as usize;
+        assert!(i < len, "{name} list points at {at}, len {len}");
+        assert!(!std::mem::replace(&mut seen[i], true), "{name} list visits {at} twice");
+        assert_eq!(links[i].prev, prev, "{name} list: {at}.prev is not {prev}");
+        (prev, at) = (at, links[i].next);
+        count += 1;
+    }
+    assert_eq!(list.tail, prev, "{name} list's tail is not its last slot");
+    assert_eq!(count, len, "{name} list holds {count} of {len} slots");
 }
 
 /// Borrowing iterator over live entries.
