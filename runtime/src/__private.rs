@@ -1,8 +1,6 @@
 //! The only door generated code uses. Not public API: no semver guarantees.
 
-pub use crate::audit::{
-    Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded, assert_capped, assert_handled,
-};
+pub use crate::audit::{Fine, Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded};
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
 pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
 pub use crate::report::{
@@ -13,7 +11,7 @@ pub use crate::report::{
 /// `drop = "warn"`: one warning naming the struct and its live fields.
 pub fn warn_live<T: Lifecycle + ?Sized>(component: &str, value: &T) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let live = value.live_fields();
+        let live = crate::lifecycle::ShutdownCtx::probe_for_drop(|ctx| value.teardown(ctx));
         if !live.is_empty() {
             tracing::warn!(
                 component,

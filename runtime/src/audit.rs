@@ -4,8 +4,9 @@
 //! `Probe<FieldType>` whose `verdict()` resolves, by autoref specialisation,
 //! to an "unmarked resource" verdict when the field's type is a teardown
 //! resource and to `Fine` otherwise. The generated code then asserts that the
-//! verdict is acceptable; the assertion is spanned on the field's type, and
-//! its `on_unimplemented` message names the fix. Because the compiler judges
+//! verdict is [`Fine`], through a trait generated for that field whose
+//! `on_unimplemented` message names the field and the fix; the assertion is
+//! spanned on the field's type. Because the compiler judges
 //! the real type, type aliases and wrappers are seen through.
 //!
 //! The same probe judges growable collections: an unannotated field whose
@@ -45,8 +46,19 @@ through_wrappers!(std::rc::Rc);
 through_wrappers!(std::sync::Mutex);
 through_wrappers!(std::sync::RwLock);
 through_wrappers!(std::cell::RefCell);
+#[cfg(feature = "parking_lot")]
+through_wrappers!(parking_lot::Mutex);
+#[cfg(feature = "parking_lot")]
+through_wrappers!(parking_lot::RwLock);
+#[cfg(feature = "tokio")]
+through_wrappers!(tokio::sync::Mutex);
+#[cfg(feature = "tokio")]
+through_wrappers!(tokio::sync::RwLock);
 impl<T: TeardownResource> TeardownResource for Option<T> {}
 impl<T: TeardownResource> TeardownResource for Vec<T> {}
+impl<T: TeardownResource> TeardownResource for std::collections::VecDeque<T> {}
+impl<K, V: TeardownResource, S> TeardownResource for std::collections::HashMap<K, V, S> {}
+impl<K, V: TeardownResource> TeardownResource for std::collections::BTreeMap<K, V> {}
 
 /// Collections that can grow without bound. An unannotated field of such a
 /// type in a `#[lifecycle]` struct does not compile. Implement it for your
@@ -162,33 +174,3 @@ impl<T: Unbounded + ?Sized> ViaUnbounded<T> for Probe<T> {
         UnboundedCollection(PhantomData)
     }
 }
-
-/// What an acceptable teardown verdict implements, for a field named by the
-/// marker type `F` and of type `T`.
-#[diagnostic::on_unimplemented(
-    message = "field `{F}` holds `{T}`, a teardown resource that `shutdown()` would skip",
-    label = "a teardown resource with no teardown attribute",
-    note = "mark the field `#[subscription]`, `#[task]` or `#[shutdown]` so that `shutdown()` releases it, or `#[lifecycle(skip)]` to opt out"
-)]
-pub trait Handled<T: ?Sized, F> {}
-
-#[diagnostic::do_not_recommend]
-impl<T: ?Sized, F> Handled<T, F> for Fine {}
-
-/// Compiles only for an acceptable teardown verdict.
-pub fn assert_handled<T: ?Sized, F, V: Handled<T, F>>(_verdict: V) {}
-
-/// What an acceptable growth verdict implements, for a field named by the
-/// marker type `F` and of type `T`.
-#[diagnostic::on_unimplemented(
-    message = "field `{F}` of type `{T}` can grow without bound",
-    label = "an unbounded collection with no bound declared",
-    note = "add `#[bounded(cap = N)]` to cap it, or `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)"
-)]
-pub trait Capped<T: ?Sized, F> {}
-
-#[diagnostic::do_not_recommend]
-impl<T: ?Sized, F> Capped<T, F> for Fine {}
-
-/// Compiles only for an acceptable growth verdict.
-pub fn assert_capped<T: ?Sized, F, V: Capped<T, F>>(_verdict: V) {}

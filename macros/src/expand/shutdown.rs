@@ -12,14 +12,14 @@ use syn::spanned::Spanned;
 use syn::{Ident, Path};
 
 use crate::model::attrs::DropMode;
-use crate::model::{Container, Field, FieldKind};
+use crate::model::{Container, Field, Teardown};
 
 /// The named fields that `shutdown()` tears down, in declaration order.
 fn teardown_fields(container: &Container) -> Vec<(&Ident, &Field)> {
     container
         .fields
         .iter()
-        .filter(|f| f.kind.is_teardown())
+        .filter(|f| f.teardown.is_teardown())
         .filter_map(|f| Some((f.ident.as_ref()?, f)))
         .collect()
 }
@@ -27,18 +27,18 @@ fn teardown_fields(container: &Container) -> Vec<(&Ident, &Field)> {
 pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let item = &container.item;
     let name = &item.ident;
-    let name_str = name.to_string();
+    let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let private = quote!(#krate::__private);
     let fields = teardown_fields(container);
 
     let steps = fields.iter().rev().map(|(ident, field)| {
-        let label = ident.to_string();
+        let label = field.name().unwrap_or_default();
         // Spanned on the field's type: a type that is not `Unsubscribe`
         // (etc.) is reported there, with the trait's own message.
-        let method = match field.kind {
-            FieldKind::Subscription => quote!(unsubscribe),
-            FieldKind::Task => quote!(tasks),
+        let method = match field.teardown {
+            Teardown::Subscription => quote!(unsubscribe),
+            Teardown::Task => quote!(tasks),
             _ => quote!(nested),
         };
         let cfgs = &field.cfgs;
@@ -54,6 +54,16 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         }
     });
 
+    let drop_mode = container.args.drop.as_ref().map_or(DropMode::Off, |d| **d);
+    // A component that warns or shuts down on its own drop says so, so that
+    // a component holding it does not name it in a second warning.
+    let handles_own_drop = (drop_mode != DropMode::Off).then(|| {
+        quote! {
+            fn handles_own_drop(&self) -> bool {
+                true
+            }
+        }
+    });
     let drop_impl = match container.args.drop.as_ref().map(|d| **d) {
         None | Some(DropMode::Off) => TokenStream::new(),
         Some(DropMode::Warn) => quote! {
@@ -78,11 +88,12 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #private::Lifecycle for #name #ty_generics #where_clause {
             fn teardown(&self, __leakproof_ctx: &mut #private::ShutdownCtx) {
-                __leakproof_ctx.component(#name_str, |__leakproof_ctx| {
+                __leakproof_ctx.component(#name_str, self, |__leakproof_ctx| {
                     #hook
                     #(#steps)*
                 });
             }
+            #handles_own_drop
         }
 
         #[automatically_derived]

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 
+use super::isolate::each_isolated;
 use super::report::{Outcome, ShutdownReport, Step, StepKind, counted};
 use super::{Cancel, Lifecycle, Unsubscribe};
 
@@ -27,6 +28,27 @@ pub struct Stopper {
     pub finished: Pin<Box<dyn Future<Output = ()> + Send>>,
     /// Aborts whatever is still running; returns the names aborted.
     pub abort: Box<dyn FnOnce() -> Vec<String> + Send>,
+}
+
+impl Stopper {
+    /// One stopper for a group: finished when every member is, and its
+    /// abort aborts them all (each isolated).
+    pub(crate) fn all(stoppers: Vec<Stopper>) -> Stopper {
+        let (finished, aborts): (Vec<_>, Vec<_>) =
+            stoppers.into_iter().map(|s| (s.finished, s.abort)).unzip();
+        Stopper {
+            finished: Box::pin(async move {
+                for member in finished {
+                    member.await;
+                }
+            }),
+            abort: Box::new(move || {
+                let mut names = Vec::new();
+                each_isolated(aborts, |abort| names.extend(abort())).resume();
+                names
+            }),
+        }
+    }
 }
 
 impl std::fmt::Debug for Stopper {
@@ -53,7 +75,32 @@ pub struct ShutdownCtx {
     active: Vec<String>,
     /// Whether the current component's hook should run.
     hook_runs: bool,
+    /// The current component, as its entry in the failed-hooks list.
+    current: Option<HookKey>,
+    /// Probe mode for a drop warning (see `probe_for_drop`).
+    for_drop: bool,
 }
+
+/// A component whose `on_shutdown` hook panicked: its address and type name.
+type HookKey = (usize, &'static str);
+
+/// Components whose hook panicked and has not yet completed.
+///
+/// A hook leaves no trace in its component's fields, so without this list a
+/// second shutdown would find every field inactive and report a hook that
+/// never completed as "already done". It holds an entry only from a hook's
+/// panic to its next successful run and is capped, so it cannot grow without
+/// bound; a stale entry (a component dropped after its hook failed, and a new
+/// one of the same type at the same address) only makes that hook run once
+/// more, which hooks must allow anyway.
+fn failed_hooks() -> std::sync::MutexGuard<'static, std::collections::VecDeque<HookKey>> {
+    static FAILED: std::sync::Mutex<std::collections::VecDeque<HookKey>> =
+        std::sync::Mutex::new(std::collections::VecDeque::new());
+    FAILED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The most failed hooks remembered at once (the oldest is forgotten first).
+const FAILED_HOOKS_CAP: usize = 1024;
 
 impl ShutdownCtx {
     pub(crate) fn new(mode: Mode) -> Self {
@@ -65,6 +112,8 @@ impl ShutdownCtx {
             probed: 0,
             active: Vec::new(),
             hook_runs: true,
+            current: None,
+            for_drop: false,
         }
     }
 
@@ -76,23 +125,42 @@ impl ShutdownCtx {
         (ctx.probed, ctx.active)
     }
 
+    /// The active fields a drop warning names: as [`probe`](Self::probe),
+    /// but leaving out nested components that warn (or shut down) on their
+    /// own drop, which comes right after, so one drop logs one warning each.
+    pub(crate) fn probe_for_drop(teardown: impl FnOnce(&mut ShutdownCtx)) -> Vec<String> {
+        let mut ctx = ShutdownCtx::new(Mode::Probe);
+        ctx.for_drop = true;
+        teardown(&mut ctx);
+        ctx.active
+    }
+
     /// Runs `body` as the teardown of the component `name` (the first one
     /// named is the report's component). `body` runs twice: once probing,
     /// to learn whether anything is still active (if nothing is, the hook is
     /// skipped and reported as already done), then for real.
-    pub fn component(&mut self, name: &str, body: impl Fn(&mut Self)) {
+    ///
+    /// `component` is the component itself: a hook that panicked is
+    /// remembered by its address, so the next shutdown runs it again instead
+    /// of calling it done.
+    pub fn component<C: ?Sized>(&mut self, name: &str, component: &C, body: impl Fn(&mut Self)) {
         if self.mode == Mode::Probe {
             return body(self);
         }
         if self.report.component.is_empty() {
             self.report.component = name.to_string();
         }
+        let key = ((component as *const C).cast::<()>() as usize, std::any::type_name::<C>());
         let (fields, active) = ShutdownCtx::probe(&body);
+        let failed_before = failed_hooks().contains(&key);
         // A component with no teardown fields has no state that could say
         // "already done": its hook runs every time.
-        let outer = std::mem::replace(&mut self.hook_runs, fields == 0 || !active.is_empty());
+        let runs = fields == 0 || !active.is_empty() || failed_before;
+        let outer = std::mem::replace(&mut self.hook_runs, runs);
+        let outer_key = self.current.replace(key);
         body(self);
         self.hook_runs = outer;
+        self.current = outer_key;
     }
 
     /// The `on_shutdown` hook: run first, skipped when the component is
@@ -104,7 +172,18 @@ impl ShutdownCtx {
         if !self.hook_runs {
             return self.record("on_shutdown", StepKind::Hook, Outcome::AlreadyDone);
         }
-        let outcome = match catch_unwind(AssertUnwindSafe(hook)) {
+        let result = catch_unwind(AssertUnwindSafe(hook));
+        if let Some(key) = self.current {
+            let mut failed = failed_hooks();
+            failed.retain(|k| *k != key);
+            if result.is_err() {
+                if failed.len() == FAILED_HOOKS_CAP {
+                    failed.pop_front();
+                }
+                failed.push_back(key);
+            }
+        }
+        let outcome = match result {
             Ok(()) => Outcome::Done(String::new()),
             Err(panic) => Outcome::Failed(panic_message(&*panic)),
         };
@@ -183,7 +262,9 @@ impl ShutdownCtx {
     /// Shuts down a nested `#[shutdown]` component: one step for the field,
     /// then the component's own steps under `field.`.
     pub fn nested<T: Lifecycle + ?Sized>(&mut self, field: &str, inner: &T) {
-        if self.noted(field, || !inner.is_shut_down()) {
+        let for_drop = self.for_drop;
+        let warns_itself = || for_drop && inner.handles_own_drop();
+        if self.noted(field, || !warns_itself() && !inner.is_shut_down()) {
             return;
         }
         let index = self.report.steps.len();
@@ -215,7 +296,7 @@ impl ShutdownCtx {
     /// then aborts the ones still running and records them as timed out.
     #[cfg(feature = "tokio")]
     pub(crate) async fn finish(mut self, grace: std::time::Duration) -> ShutdownReport {
-        let deadline = tokio::time::Instant::now() + grace;
+        let deadline = deadline_after(grace);
         let mut late = Vec::new();
         for (index, stopper) in std::mem::take(&mut self.waiting) {
             // Spawned tasks run concurrently; awaiting in turn against one
@@ -239,6 +320,15 @@ impl ShutdownCtx {
         }
         self.report
     }
+}
+
+/// `now + grace`, saturating: `Duration::MAX` means "wait as long as it
+/// takes" (30 years is what tokio itself treats as never).
+#[cfg(feature = "tokio")]
+fn deadline_after(grace: std::time::Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(grace)
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(30 * 365 * 24 * 60 * 60))
 }
 
 fn task_summary(cancelled: usize, aborted: &[String]) -> String {

@@ -5,7 +5,9 @@
 //! This module knows no concrete bus or task type: those implement its
 //! traits (see `events` and `tasks`).
 
+mod containers;
 mod ctx;
+mod isolate;
 mod report;
 mod subscription;
 
@@ -13,7 +15,9 @@ pub use ctx::{ShutdownCtx, Stopper};
 pub use report::{Outcome, ShutdownReport, Step, StepKind};
 pub use subscription::{Subscription, Subscriptions, Unsubscribe};
 
+pub(crate) use containers::through_collection;
 pub(crate) use ctx::Mode;
+pub(crate) use isolate::each_isolated;
 pub(crate) use subscription::Handle;
 
 /// A component that can be shut down: what `#[lifecycle]` implements.
@@ -37,6 +41,14 @@ pub trait Lifecycle {
     /// The paths of the teardown fields still active, e.g. for a warning.
     fn live_fields(&self) -> Vec<String> {
         ShutdownCtx::probe(|ctx| self.teardown(ctx)).1
+    }
+
+    /// True when dropping this value reports or shuts down what it still
+    /// holds on its own (`#[lifecycle(drop = "warn")]` or `"shutdown"`), so a
+    /// component that holds it leaves it out of its own drop warning instead
+    /// of naming it a second time. Generated; false by default.
+    fn handles_own_drop(&self) -> bool {
+        false
     }
 
     /// Shuts down now: unsubscribes, cancels and aborts tasks (nothing is
@@ -87,6 +99,7 @@ pub trait Cancel {
 
 macro_rules! forward_lifecycle {
     ($($ty:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<T: Lifecycle + ?Sized> Lifecycle for $ty {
             fn teardown(&self, ctx: &mut ShutdownCtx) {
                 (**self).teardown(ctx);
@@ -95,12 +108,37 @@ macro_rules! forward_lifecycle {
     )*};
 }
 
-forward_lifecycle!(Box<T>, std::sync::Arc<T>, &T);
+forward_lifecycle!(&T);
 
+#[diagnostic::do_not_recommend]
+impl<T: Lifecycle + ?Sized> Lifecycle for Box<T> {
+    fn teardown(&self, ctx: &mut ShutdownCtx) {
+        (**self).teardown(ctx);
+    }
+    fn handles_own_drop(&self) -> bool {
+        (**self).handles_own_drop()
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Lifecycle + ?Sized> Lifecycle for std::sync::Arc<T> {
+    fn teardown(&self, ctx: &mut ShutdownCtx) {
+        (**self).teardown(ctx);
+    }
+    /// Only the last `Arc` drops the component.
+    fn handles_own_drop(&self) -> bool {
+        std::sync::Arc::strong_count(self) == 1 && (**self).handles_own_drop()
+    }
+}
+
+#[diagnostic::do_not_recommend]
 impl<T: Lifecycle> Lifecycle for Option<T> {
     fn teardown(&self, ctx: &mut ShutdownCtx) {
         if let Some(inner) = self {
             inner.teardown(ctx);
         }
+    }
+    fn handles_own_drop(&self) -> bool {
+        self.as_ref().is_some_and(T::handles_own_drop)
     }
 }

@@ -81,7 +81,7 @@ pub struct Step {
 ///
 /// impl Lifecycle for Service {
 ///     fn teardown(&self, ctx: &mut ShutdownCtx) {
-///         ctx.component("Service", |ctx| ctx.unsubscribe("on_tick", &self.on_tick));
+///         ctx.component("Service", self, |ctx| ctx.unsubscribe("on_tick", &self.on_tick));
 ///     }
 /// }
 ///

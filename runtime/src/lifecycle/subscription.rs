@@ -1,7 +1,10 @@
 //! Subscriptions: handles whose job is to be let go of.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
+
+use super::isolate::each_isolated;
 
 /// Something that can be unsubscribed: an event-bus subscription, a group of
 /// them, or a handle from another system (a message-broker subscriber).
@@ -113,7 +116,13 @@ impl Default for Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.unsubscribe();
+        if std::thread::panicking() {
+            // A second panic while unwinding would abort the process: an
+            // unsubscribe that fails now is lost, not fatal.
+            let _ = catch_unwind(AssertUnwindSafe(|| self.unsubscribe()));
+        } else {
+            self.unsubscribe();
+        }
     }
 }
 
@@ -192,9 +201,9 @@ impl Unsubscribe for Subscriptions {
     fn unsubscribe(&self) {
         // Out of the lock first: a handler's unsubscribe may touch the group.
         let subs = std::mem::take(&mut *self.lock());
-        for sub in &subs {
-            sub.unsubscribe();
-        }
+        let failures = each_isolated(&subs, |sub| sub.unsubscribe());
+        drop(subs);
+        failures.resume();
     }
 
     fn is_active(&self) -> bool {
@@ -234,6 +243,7 @@ impl fmt::Debug for Subscriptions {
 /// Pointers a subscription is commonly kept behind forward to it.
 macro_rules! forward_unsubscribe {
     ($($ptr:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<T: Unsubscribe + ?Sized> Unsubscribe for $ptr {
             fn unsubscribe(&self) {
                 (**self).unsubscribe();
@@ -250,6 +260,7 @@ macro_rules! forward_unsubscribe {
 
 forward_unsubscribe!(Box<T>, std::sync::Arc<T>);
 
+#[diagnostic::do_not_recommend]
 impl<T: Unsubscribe> Unsubscribe for Option<T> {
     fn unsubscribe(&self) {
         if let Some(inner) = self {
@@ -261,19 +272,5 @@ impl<T: Unsubscribe> Unsubscribe for Option<T> {
     }
     fn active_count(&self) -> usize {
         self.as_ref().map_or(0, T::active_count)
-    }
-}
-
-impl<T: Unsubscribe> Unsubscribe for Vec<T> {
-    fn unsubscribe(&self) {
-        for sub in self {
-            sub.unsubscribe();
-        }
-    }
-    fn is_active(&self) -> bool {
-        self.iter().any(T::is_active)
-    }
-    fn active_count(&self) -> usize {
-        self.iter().map(T::active_count).sum()
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::task::AbortHandle;
@@ -30,6 +30,10 @@ struct Inner {
     token: CancellationToken,
     running: Mutex<HashMap<u64, Running>>,
     next_id: AtomicU64,
+    /// Set (under the `running` lock) once the set has aborted its tasks: a
+    /// task whose spawn was under way then is aborted as soon as its handle
+    /// exists, so no task escapes a shutdown by being spawned during it.
+    aborted: AtomicBool,
 }
 
 impl Inner {
@@ -37,17 +41,18 @@ impl Inner {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Aborts every task; returns their names. The abort handles are
+    /// taken under the lock and used after it, since an aborted task's exit
+    /// takes the same lock.
     fn abort_all(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .running()
-            .values()
-            .map(|task| {
-                if let Some(abort) = &task.abort {
-                    abort.abort();
-                }
-                task.name.clone()
-            })
-            .collect();
+        let (handles, mut names): (Vec<_>, Vec<_>) = {
+            let running = self.running();
+            self.aborted.store(true, Ordering::SeqCst);
+            running.values().map(|task| (task.abort.clone(), task.name.clone())).unzip()
+        };
+        for handle in handles.into_iter().flatten() {
+            handle.abort();
+        }
         names.sort();
         names
     }
@@ -99,6 +104,7 @@ impl Default for TaskSet {
                 token: CancellationToken::new(),
                 running: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(0),
+                aborted: AtomicBool::new(false),
             }),
         }
     }
@@ -112,8 +118,9 @@ impl TaskSet {
 
     /// Spawns `task` on the current tokio runtime, handing it a token that
     /// is cancelled when the set shuts down. Returns false, and drops `task`
-    /// without running it, when the set is already shut down: a task spawned
-    /// late is never leaked.
+    /// without running it, when the set is already shut down; a spawn that
+    /// races with the shutdown's abort is aborted too (and returns false). A
+    /// task spawned late is never leaked.
     ///
     /// # Panics
     /// Outside a tokio runtime, as `tokio::spawn` does.
@@ -135,10 +142,25 @@ impl TaskSet {
             let _leave = leave;
             future.await;
         });
-        if let Some(entry) = self.inner.running().get_mut(&id) {
-            entry.abort = Some(handle.abort_handle());
+        let missed_abort = {
+            let mut running = self.inner.running();
+            if self.inner.aborted.load(Ordering::SeqCst) {
+                running.remove(&id);
+                true
+            } else {
+                if let Some(entry) = running.get_mut(&id) {
+                    entry.abort = Some(handle.abort_handle());
+                }
+                false
+            }
+        };
+        if missed_abort {
+            // The set was aborted while this task was being spawned: it
+            // missed that abort, so it gets its own (outside the lock, which
+            // the task's exit takes).
+            handle.abort();
         }
-        true
+        !missed_abort
     }
 
     /// Tasks still running.
@@ -249,9 +271,48 @@ impl Cancel for TaskHandle {
     }
 }
 
+/// The bare `JoinHandle`s aborted whose tasks have not finished yet.
+///
+/// An abort is only processed when the runtime next polls the task, so right
+/// after `shutdown()` the handle still says "not finished": without this list
+/// a second shutdown would abort it again and report it again. The list is
+/// not hidden state in the user's struct: it holds only tasks that were
+/// aborted and are still unwinding, and sheds each one the next time it is
+/// consulted after that task finished, so it stays as short as the number of
+/// aborts in flight.
+fn aborted_handles() -> MutexGuard<'static, Vec<AbortHandle>> {
+    static ABORTED: Mutex<Vec<AbortHandle>> = Mutex::new(Vec::new());
+    let mut aborted = ABORTED.lock().unwrap_or_else(|e| e.into_inner());
+    aborted.retain(|handle| !handle.is_finished());
+    aborted
+}
+
+/// True once `id` was aborted by a shutdown (and has not finished).
+fn abort_requested(id: tokio::task::Id) -> bool {
+    aborted_handles().iter().any(|handle| handle.id() == id)
+}
+
+/// Aborts a bare task once; returns its name, or nothing if it had finished
+/// or was already aborted.
+fn abort_once(handle: &AbortHandle) -> Vec<String> {
+    if handle.is_finished() {
+        return Vec::new();
+    }
+    {
+        let mut aborted = aborted_handles();
+        if aborted.iter().any(|h| h.id() == handle.id()) {
+            return Vec::new();
+        }
+        aborted.push(handle.clone());
+    }
+    handle.abort();
+    vec![format!("task {}", handle.id())]
+}
+
 impl<T: Send + 'static> Cancel for tokio::task::JoinHandle<T> {
+    /// Active until the task finishes or a shutdown aborted it.
     fn is_active(&self) -> bool {
-        !self.is_finished()
+        !self.is_finished() && !abort_requested(self.id())
     }
 
     /// A bare `JoinHandle` cannot be signalled; it is awaited, then aborted.
@@ -260,11 +321,7 @@ impl<T: Send + 'static> Cancel for tokio::task::JoinHandle<T> {
     }
 
     fn abort(&self) -> Vec<String> {
-        if self.is_finished() {
-            return Vec::new();
-        }
-        tokio::task::JoinHandle::abort(self);
-        vec![format!("task {}", self.id())]
+        abort_once(&self.abort_handle())
     }
 
     fn stopper(&self) -> Stopper {
@@ -277,13 +334,7 @@ impl<T: Send + 'static> Cancel for tokio::task::JoinHandle<T> {
                     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                 }
             }),
-            abort: Box::new(move || {
-                if handle.is_finished() {
-                    return Vec::new();
-                }
-                handle.abort();
-                vec![format!("task {}", handle.id())]
-            }),
+            abort: Box::new(move || abort_once(&handle)),
         }
     }
 }
