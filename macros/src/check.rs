@@ -11,12 +11,12 @@ use quote::ToTokens;
 use syn::Type;
 
 use crate::model::collection::SUPPORTED;
-use crate::model::{Bounded, Container, FieldKind};
+use crate::model::{Bound, Bounded, Container};
 
 /// Validates a whole `#[lifecycle]` struct.
 pub fn validate(container: &Container, errors: &mut Accumulator) {
     for field in &container.fields {
-        if let FieldKind::Bounded(bounded) = &field.kind {
+        if let Bound::Bounded(bounded) = &field.bound {
             validate_bounded(bounded, &field.ty, errors);
         }
     }
@@ -50,7 +50,12 @@ pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) 
 /// A type as a user would write it: `std::collections::BTreeSet<String>`
 /// rather than the token printer's `std :: collections :: BTreeSet < String >`.
 pub fn pretty(ty: &Type) -> String {
-    let mut out = ty.to_token_stream().to_string();
+    pretty_tokens(ty.to_token_stream())
+}
+
+/// Tokens as a user would write them (see [`pretty`]).
+pub fn pretty_tokens(tokens: proc_macro2::TokenStream) -> String {
+    let mut out = tokens.to_string();
     for (from, to) in [
         (" :: ", "::"),
         (":: ", "::"),

@@ -1,64 +1,116 @@
-//! Generator: the audit, one assertion per unannotated field, judged by the
-//! compiler on the field's real type (aliases and wrappers seen through).
+//! Generator: the audit, up to two assertions per field, judged by the
+//! compiler on the field's real type (aliases and wrappers seen through):
+//! - a field with no teardown attribute must hold nothing `shutdown()` should
+//!   release (a subscription, a task, a nested component);
+//! - a field with no bound attribute must not be a growable collection.
 //!
-//! Each assertion names the field through a local marker type of the same
-//! name, so the diagnostic can say "field `closed_websockets` of type
-//! `HashSet<u64>` can grow without bound", and is spanned on the field's type.
+//! Each assertion is a trait of its own, declared where it is used, whose
+//! `on_unimplemented` message names the field as plain text. (Naming it
+//! through a marker type instead prints the type's path whenever two structs
+//! in a crate share a field name.) The call is spanned on the field's type.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Container, FieldKind};
+use crate::model::{Bound, Container, Field, Teardown};
+
+/// One kind of assertion: what it probes and what its message says.
+struct Rule {
+    /// Suffix of the generated trait's name, read in the diagnostic's help.
+    suffix: &'static str,
+    /// The probe method (`Probe::verdict` or `Probe::growth`).
+    probe: TokenStream,
+    /// The probe traits to bring into scope: the specific one first.
+    via: TokenStream,
+    message: fn(&str) -> String,
+    label: &'static str,
+    note: &'static str,
+}
+
+fn teardown_rule(private: &TokenStream) -> Rule {
+    Rule {
+        suffix: "is_torn_down",
+        probe: quote!(verdict),
+        via: quote!(#private::{ViaPlain as _, ViaResource as _}),
+        message: |field| {
+            format!(
+                "field `{field}` holds `{{T}}`, a teardown resource that `shutdown()` would skip"
+            )
+        },
+        label: "a teardown resource with no teardown attribute",
+        note: "mark the field `#[subscription]`, `#[task]` or `#[shutdown]` so that `shutdown()` releases it, or `#[lifecycle(skip)]` to opt out",
+    }
+}
+
+fn bound_rule(private: &TokenStream) -> Rule {
+    Rule {
+        suffix: "is_bounded",
+        probe: quote!(growth),
+        via: quote!(#private::{ViaPlain as _, ViaUnbounded as _}),
+        message: |field| format!("field `{field}` of type `{{T}}` can grow without bound"),
+        label: "an unbounded collection with no bound declared",
+        note: "add `#[bounded(cap = N)]` to cap it, or `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)",
+    }
+}
 
 /// Statements for the checks function.
-///
-/// The markers live in a module of their own so that a field named like a
-/// type (`String: String`) cannot shadow the type being judged.
 pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
     let private = quote!(#krate::__private);
-    let plain: Vec<_> = container
-        .fields
-        .iter()
-        .filter(|f| matches!(f.kind, FieldKind::Plain))
-        .filter_map(|f| Some((f.ident.as_ref()?, &f.ty, &f.cfgs)))
-        .collect();
-    if plain.is_empty() {
-        return Vec::new();
+    let (teardown, bound) = (teardown_rule(&private), bound_rule(&private));
+    let owner = &container.item.ident;
+    let mut out = Vec::new();
+    for field in &container.fields {
+        if field.ident.is_none() || field.teardown == Teardown::Skip {
+            continue;
+        }
+        if field.teardown == Teardown::None {
+            out.push(assertion(&teardown, owner, field, &private));
+        }
+        if matches!(field.bound, Bound::Undeclared) {
+            out.push(assertion(&bound, owner, field, &private));
+        }
     }
-    let markers = plain.iter().map(|(ident, _, cfgs)| {
-        let marker = marker(ident);
-        quote!(#(#cfgs)* pub struct #marker;)
-    });
-    let mut out = vec![quote! {
-        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
-        mod __leakproof_fields {
-            #(#markers)*
-        }
-    }];
-    out.extend(plain.iter().map(|(ident, ty, cfgs)| {
-        let marker = marker(ident);
-        quote_spanned! {ty.span()=>
-            #(#cfgs)*
-            #private::assert_handled::<#ty, __leakproof_fields::#marker, _>({
-                #[allow(unused_imports)]
-                use #private::{ViaPlain as _, ViaResource as _};
-                (&#private::Probe::<#ty>::new()).verdict()
-            });
-            #(#cfgs)*
-            #private::assert_capped::<#ty, __leakproof_fields::#marker, _>({
-                #[allow(unused_imports)]
-                use #private::{ViaPlain as _, ViaUnbounded as _};
-                (&#private::Probe::<#ty>::new()).growth()
-            });
-        }
-    }));
     out
 }
 
-/// The marker type for a field: the field's own name (raw identifiers
-/// unwrapped), so diagnostics print it.
-fn marker(ident: &syn::Ident) -> syn::Ident {
-    format_ident!("{}", ident.to_string().trim_start_matches("r#"), span = ident.span())
+/// One assertion on one field, in a block of its own.
+fn assertion(rule: &Rule, owner: &syn::Ident, field: &Field, private: &TokenStream) -> TokenStream {
+    let name = field.name().unwrap_or_default();
+    let ty = &field.ty;
+    let cfgs = &field.cfgs;
+    let message = (rule.message)(&name);
+    let (label, note, probe, via) = (rule.label, rule.note, &rule.probe, &rule.via);
+    let owner = syn::ext::IdentExt::unraw(owner);
+    let tr = format_ident!("{}_{}_{}", owner, name, rule.suffix);
+    let verdict = quote_spanned! {ty.span()=>
+        let __leakproof_verdict = {
+            #[allow(unused_imports)]
+            use #via;
+            (&#private::Probe::<#ty>::new()).#probe()
+        };
+    };
+    // Every token of the call carries the type's span, so the error points
+    // at the type alone.
+    let tr_here = syn::Ident::new(&tr.to_string(), ty.span());
+    let call = quote_spanned! {ty.span()=>
+        #tr_here::<#ty>::holds(__leakproof_verdict);
+    };
+    quote! {
+        #(#cfgs)*
+        {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[allow(non_camel_case_types)]
+            trait #tr<T: ?::core::marker::Sized> {
+                fn holds(self);
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?::core::marker::Sized> #tr<T> for #private::Fine {
+                fn holds(self) {}
+            }
+            #verdict
+            #call
+        }
+    }
 }

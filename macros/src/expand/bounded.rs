@@ -27,7 +27,9 @@ pub fn rewrite_type(bounded: &Bounded, ty: &Type, krate: &Path) -> Option<Type> 
             let lit = proc_macro2::Literal::usize_unsuffixed(*value);
             quote!(#lit)
         }
+        Some(Cap::Const(expr @ syn::Expr::Block(_))) => quote!(#expr),
         Some(Cap::Const(expr)) => quote!({ #expr }),
+        Some(Cap::ConstParam(param)) => quote!(#param),
         // Missing or invalid: already an error; a placeholder keeps the
         // struct's type shape so the user sees no cascade.
         None => quote!(1),
@@ -74,15 +76,25 @@ pub fn identity_check(bounded: &Bounded, krate: &Path) -> TokenStream {
 }
 
 /// Items asserting that a const-expression cap is in range, spanned on it.
+///
+/// The expression is evaluated as a `usize`, as the type will use it (so
+/// `1 << 31` is not an `i32` overflow), and shown in the message as text:
+/// never as part of a format string, where a `{` would be read as a
+/// placeholder.
 pub fn cap_check(bounded: &Bounded) -> TokenStream {
     let Some(Cap::Const(expr)) = &bounded.cap else {
         return TokenStream::new();
     };
-    let shown = expr.to_token_stream().to_string();
+    let shown = crate::check::pretty_tokens(expr.to_token_stream());
     let zero = format!("`cap = {shown}` is 0: a bounded collection needs a cap of at least 1");
     let big = format!("`cap = {shown}` is above the largest cap, {MAX_CAP}");
+    let max = proc_macro2::Literal::usize_unsuffixed(MAX_CAP as usize);
     quote_spanned! {expr.span()=>
-        const _: () = ::core::assert!((#expr) as u64 != 0, #zero);
-        const _: () = ::core::assert!((#expr) as u64 <= #MAX_CAP, #big);
+        const _: () = {
+            #[allow(unused_braces)]
+            const CAP: usize = #expr;
+            ::core::assert!(CAP != 0, "{}", #zero);
+            ::core::assert!(CAP <= #max, "{}", #big);
+        };
     }
 }

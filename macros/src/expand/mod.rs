@@ -15,10 +15,10 @@ pub mod shutdown;
 use darling::Error;
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Generics, Item, Path, parse_quote};
+use syn::{Generics, Ident, Item, Path, parse_quote};
 
 use crate::check;
-use crate::model::{Container, FieldKind, field};
+use crate::model::{Bound, Container, field};
 
 /// `#[lifecycle]`: parse, validate, expand.
 pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -33,7 +33,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut items = Vec::new();
     let field_types = container.item.fields.iter_mut().map(|f| &mut f.ty);
     for (model, ty) in container.fields.iter().zip(field_types) {
-        if let FieldKind::Bounded(b) = &model.kind {
+        if let Bound::Bounded(b) = &model.bound {
             let cfgs = &model.cfgs;
             let identity = bounded::identity_check(b, &krate);
             let cap = bounded::cap_check(b);
@@ -48,7 +48,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let lifecycle = shutdown::expand(&container, &krate);
     let report = report::expand(&container, &krate);
     let item = &container.item;
-    let checks = check_fn(&item.generics, &checks);
+    let checks = check_fn(&item.generics, &checks, Some(&item.ident));
     let errors = fallback::errors(errors);
     quote! {
         #item
@@ -78,12 +78,12 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     // Parse the arguments as the field form does, so both share one grammar.
     let attr: syn::Attribute = parse_quote!(#[bounded(#args)]);
-    let FieldKind::Bounded(b) = field::parse_bounded(&attr, &alias.ty, &mut errors) else {
-        unreachable!("parse_bounded always returns FieldKind::Bounded")
+    let Bound::Bounded(b) = field::parse_bounded(&attr, &alias.ty, &mut errors) else {
+        unreachable!("parse_bounded always returns Bound::Bounded")
     };
     check::validate_bounded(&b, &alias.ty, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)]);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], None);
     let cap_check = bounded::cap_check(&b);
     if let Some(new_ty) = bounded::rewrite_type(&b, &alias.ty, &krate) {
         *alias.ty = new_ty;
@@ -104,16 +104,32 @@ fn crate_path(krate: Option<&Path>) -> Path {
 }
 
 /// A never-called function, generic like the item, holding the statements
-/// that only need to type-check.
-fn check_fn(generics: &Generics, statements: &[TokenStream]) -> TokenStream {
+/// that only need to type-check. For a struct it is an associated function
+/// (hidden), so that field types naming `Self` resolve in the checks too.
+fn check_fn(generics: &Generics, statements: &[TokenStream], owner: Option<&Ident>) -> TokenStream {
     if statements.iter().all(TokenStream::is_empty) {
         return TokenStream::new();
     }
-    let (impl_generics, _, where_clause) = generics.split_for_impl();
-    quote! {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let attrs = quote! {
         #[allow(dead_code, unused_qualifications, clippy::extra_unused_type_parameters)]
-        fn __leakproof_checks #impl_generics () #where_clause {
-            #(#statements)*
-        }
+    };
+    match owner {
+        Some(owner) => quote! {
+            #[automatically_derived]
+            impl #impl_generics #owner #ty_generics #where_clause {
+                #[doc(hidden)]
+                #attrs
+                fn __leakproof_checks() {
+                    #(#statements)*
+                }
+            }
+        },
+        None => quote! {
+            #attrs
+            fn __leakproof_checks #impl_generics () #where_clause {
+                #(#statements)*
+            }
+        },
     }
 }

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Path;
 
-use crate::model::{Container, FieldKind};
+use crate::model::{Bound, Container, Teardown};
 
 /// Which report a generated method builds.
 #[derive(Clone, Copy)]
@@ -76,24 +76,26 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let item = &container.item;
     let name = &item.ident;
-    let name_str = name.to_string();
+    let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let body = |depth: Depth| {
         let nodes = container.fields.iter().filter_map(|field| {
-        let ident = field.ident.clone()?;
-        let label = ident.to_string();
-        let node = field_node(&quote!(self.#ident), label.trim_start_matches("r#"), krate, depth);
-        let cfgs = &field.cfgs;
-        let kind = match &field.kind {
-            FieldKind::Unbounded { reason } => {
-                quote!(.with_kind(#private::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
-            }
-            FieldKind::Subscription => quote!(.with_kind(#private::Kind::Subscription)),
-            FieldKind::Task => quote!(.with_kind(#private::Kind::Task)),
-            FieldKind::Nested => quote!(.with_kind(#private::Kind::Nested)),
-            FieldKind::Bounded(_) | FieldKind::Skip | FieldKind::Plain => TokenStream::new(),
-        };
-        Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))
-    });
+            let ident = field.ident.as_ref()?;
+            let label = field.name()?;
+            let node = field_node(&quote!(self.#ident), &label, krate, depth);
+            let cfgs = &field.cfgs;
+            // The reviewed reason is what an operator needs most, so it wins
+            // over the teardown kind when a field has both.
+            let kind = match (&field.bound, field.teardown) {
+                (Bound::Unbounded { reason }, _) => {
+                    quote!(.with_kind(#private::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
+                }
+                (_, Teardown::Subscription) => quote!(.with_kind(#private::Kind::Subscription)),
+                (_, Teardown::Task) => quote!(.with_kind(#private::Kind::Task)),
+                (_, Teardown::Nested) => quote!(.with_kind(#private::Kind::Nested)),
+                (_, Teardown::None | Teardown::Skip) => TokenStream::new(),
+            };
+            Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))
+        });
         quote! {
             let mut __leakproof_fields = ::std::vec::Vec::new();
             #(#nodes)*

@@ -110,6 +110,10 @@ impl FromMeta for DropMode {
 pub enum Cap {
     Literal(usize),
     Const(Expr),
+    /// `cap = N` naming the struct's own const generic parameter: it goes
+    /// into the field's type as is, and the runtime type checks it when the
+    /// wrapper is built.
+    ConstParam(syn::Ident),
 }
 
 /// The largest cap the runtime accepts (it links entries by `u32` index).

@@ -2,6 +2,7 @@
 
 use darling::util::SpannedValue;
 use darling::{Error, FromMeta};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, Meta, Type};
 
@@ -9,19 +10,26 @@ use super::attrs::{BoundedArgs, Cap, Policy, Ttl, UnboundedArgs};
 use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
-const FIELD_ATTRS: &[&str] =
+pub const FIELD_ATTRS: &[&str] =
     &["bounded", "unbounded", "subscription", "task", "shutdown", "lifecycle"];
 
-/// What a field is, from its attributes.
+/// What a field's bound attribute declares about its growth.
 #[derive(Debug, Clone)]
-pub enum FieldKind {
+pub enum Bound {
+    /// No bound attribute: the audit judges the field's type.
+    Undeclared,
     /// `#[bounded(...)]`: the type is rewritten to a runtime wrapper.
     Bounded(Box<Bounded>),
     /// `#[unbounded(reason = "...")]`: reviewed, left as written.
-    Unbounded {
-        #[allow(dead_code)] // read by the report generator, which comes next
-        reason: String,
-    },
+    Unbounded { reason: String },
+}
+
+/// What `shutdown()` does with a field, from its teardown attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teardown {
+    /// No teardown attribute: reported, not torn down; the audit checks
+    /// that the type holds nothing `shutdown()` should release.
+    None,
     /// `#[subscription]`: unsubscribed by `shutdown()`.
     Subscription,
     /// `#[task]`: cancelled by `shutdown()`.
@@ -31,14 +39,12 @@ pub enum FieldKind {
     /// `#[lifecycle(skip)]`: the user opted this field out of teardown and
     /// of the audit.
     Skip,
-    /// No attribute: reported, not torn down.
-    Plain,
 }
 
-impl FieldKind {
+impl Teardown {
     /// Fields `shutdown()` tears down.
-    pub fn is_teardown(&self) -> bool {
-        matches!(self, FieldKind::Subscription | FieldKind::Task | FieldKind::Nested)
+    pub fn is_teardown(self) -> bool {
+        matches!(self, Teardown::Subscription | Teardown::Task | Teardown::Nested)
     }
 }
 
@@ -55,12 +61,17 @@ pub struct Bounded {
     pub krate: Option<syn::Path>,
 }
 
+/// A field carries at most one attribute of each kind: a bound
+/// (`#[bounded]`/`#[unbounded]`) and a teardown (`#[subscription]`, `#[task]`,
+/// `#[shutdown]`), e.g. a map of subscriptions that is both reviewed as
+/// unbounded and unsubscribed at shutdown. `#[lifecycle(skip)]` stands alone.
 #[derive(Debug, Clone)]
 pub struct Field {
     pub ident: Option<Ident>,
     /// The type as the user wrote it.
     pub ty: Type,
-    pub kind: FieldKind,
+    pub bound: Bound,
+    pub teardown: Teardown,
     /// The field's `#[cfg(...)]` attributes: every statement generated for
     /// the field carries them, so a field compiled out takes its code along.
     pub cfgs: Vec<Attribute>,
@@ -70,33 +81,67 @@ impl Field {
     /// Reads the field's attributes, removing the ones this crate consumes.
     pub fn from_syn(field: &mut syn::Field, errors: &mut darling::error::Accumulator) -> Field {
         let ours: Vec<Attribute> = extract_attrs(&mut field.attrs, FIELD_ATTRS);
-        let mut kind = FieldKind::Plain;
-        let mut first: Option<&Attribute> = None;
+        let (mut bound, mut teardown) = (Bound::Undeclared, Teardown::None);
+        let (mut bound_attr, mut teardown_attr): (Option<&Attribute>, Option<&Attribute>) =
+            (None, None);
         for attr in &ours {
-            if let Some(previous) = first {
-                errors.push(
-                    Error::custom(format!(
-                        "`#[{}]` conflicts with the `#[{}]` above it: a field takes one leakproof attribute, the one that says what it is; keep one",
-                        attr_name(attr),
-                        attr_name(previous)
-                    ))
-                    .with_span(&attr.meta.path()),
-                );
+            let name = attr_name(attr);
+            let is_bound = matches!(name.as_str(), "bounded" | "unbounded");
+            let skip = name == "lifecycle";
+            // `skip` takes the field out of everything, so it conflicts with
+            // any other attribute; otherwise one of each kind is allowed.
+            let earlier = match (is_bound, skip) {
+                (_, true) => bound_attr.or(teardown_attr),
+                (true, false) => {
+                    bound_attr.or(teardown_attr.filter(|a| attr_name(a) == "lifecycle"))
+                }
+                (false, false) => teardown_attr,
+            };
+            if let Some(previous) = earlier {
+                errors.push(conflict(attr, previous));
                 continue;
             }
-            first = Some(attr);
-            kind = match attr_name(attr).as_str() {
-                "bounded" => parse_bounded(attr, &field.ty, errors),
-                "unbounded" => parse_unbounded(attr, errors),
-                "subscription" => parse_word(attr, FieldKind::Subscription, errors),
-                "task" => parse_word(attr, FieldKind::Task, errors),
-                "shutdown" => parse_word(attr, FieldKind::Nested, errors),
-                _ => parse_field_lifecycle(attr, errors),
-            };
+            if is_bound {
+                bound_attr = Some(attr);
+                bound = match name.as_str() {
+                    "bounded" => parse_bounded(attr, &field.ty, errors),
+                    _ => parse_unbounded(attr, errors),
+                };
+            } else {
+                teardown_attr = Some(attr);
+                teardown = match name.as_str() {
+                    "subscription" => parse_word(attr, Teardown::Subscription, errors),
+                    "task" => parse_word(attr, Teardown::Task, errors),
+                    "shutdown" => parse_word(attr, Teardown::Nested, errors),
+                    _ => parse_field_lifecycle(attr, errors),
+                };
+            }
         }
         let cfgs = field.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect();
-        Field { ident: field.ident.clone(), ty: field.ty.clone(), kind, cfgs }
+        Field { ident: field.ident.clone(), ty: field.ty.clone(), bound, teardown, cfgs }
     }
+
+    /// The field's name as reports and messages show it: raw identifiers
+    /// without their `r#` (`r#type` is the field `type`).
+    pub fn name(&self) -> Option<String> {
+        self.ident.as_ref().map(|ident| ident.unraw().to_string())
+    }
+}
+
+/// The error for a second attribute of the same kind on one field.
+fn conflict(attr: &Attribute, previous: &Attribute) -> Error {
+    const RULE: &str = "a field takes one bound attribute (`#[bounded]` or `#[unbounded]`) and one teardown attribute (`#[subscription]`, `#[task]` or `#[shutdown]`), and `#[lifecycle(skip)]` takes no other";
+    // `#[lifecycle(skip)]` is the only `lifecycle` a field takes.
+    let shown = |a: &Attribute| match attr_name(a).as_str() {
+        "lifecycle" => "lifecycle(skip)".to_string(),
+        name => name.to_string(),
+    };
+    Error::custom(format!(
+        "`#[{}]` conflicts with the `#[{}]` above it: {RULE}; keep one",
+        shown(attr),
+        shown(previous)
+    ))
+    .with_span(&attr.meta.path())
 }
 
 pub fn attr_name(attr: &Attribute) -> String {
@@ -117,7 +162,7 @@ pub fn parse_bounded(
     attr: &Attribute,
     ty: &Type,
     errors: &mut darling::error::Accumulator,
-) -> FieldKind {
+) -> Bound {
     let args = match &attr.meta {
         Meta::List(_) => errors.handle(BoundedArgs::from_meta(&attr.meta)),
         _ => None,
@@ -150,10 +195,10 @@ pub fn parse_bounded(
         Some(args) => (args.evict.unwrap_or(default_policy), args.ttl, args.krate),
         None => (default_policy, None, None),
     };
-    FieldKind::Bounded(Box::new(Bounded { cap, policy, ttl, collection, krate }))
+    Bound::Bounded(Box::new(Bounded { cap, policy, ttl, collection, krate }))
 }
 
-fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -> FieldKind {
+fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Bound {
     const HELP: &str = "`#[unbounded]` needs a reason an operator can read in the memory report: `#[unbounded(reason = \"one entry per live socket; removed on disconnect\")]`";
     let args = match &attr.meta {
         Meta::List(_) => errors.handle(UnboundedArgs::from_meta(&attr.meta)),
@@ -163,29 +208,29 @@ fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -
         }
     };
     let Some(args) = args else {
-        return FieldKind::Unbounded { reason: String::new() };
+        return Bound::Unbounded { reason: String::new() };
     };
     match args.reason {
         None => {
             errors.push(Error::custom(HELP).with_span(&attr.meta));
-            FieldKind::Unbounded { reason: String::new() }
+            Bound::Unbounded { reason: String::new() }
         }
         Some(reason) if reason.0.trim().is_empty() => {
             errors.push(
                 Error::custom(format!("the reason is empty: {HELP}")).with_span(&reason.span()),
             );
-            FieldKind::Unbounded { reason: String::new() }
+            Bound::Unbounded { reason: String::new() }
         }
-        Some(reason) => FieldKind::Unbounded { reason: reason.into_inner().0 },
+        Some(reason) => Bound::Unbounded { reason: reason.into_inner().0 },
     }
 }
 
 /// `#[subscription]`, `#[task]`, `#[shutdown]`: bare words.
 fn parse_word(
     attr: &Attribute,
-    kind: FieldKind,
+    kind: Teardown,
     errors: &mut darling::error::Accumulator,
-) -> FieldKind {
+) -> Teardown {
     if !matches!(attr.meta, Meta::Path(_)) {
         let name = attr_name(attr);
         errors.push(
@@ -197,22 +242,22 @@ fn parse_word(
 }
 
 /// `#[lifecycle(skip)]` on a field.
-fn parse_field_lifecycle(attr: &Attribute, errors: &mut darling::error::Accumulator) -> FieldKind {
+fn parse_field_lifecycle(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Teardown {
     const HELP: &str = "on a field, `#[lifecycle]` takes only `skip`: `#[lifecycle(skip)]` leaves the field out of `shutdown()` and of the audit";
     let Meta::List(list) = &attr.meta else {
         errors.push(Error::custom(HELP).with_span(&attr.meta));
-        return FieldKind::Skip;
+        return Teardown::Skip;
     };
     match syn::parse2::<Ident>(list.tokens.clone()) {
-        Ok(word) if word == "skip" => FieldKind::Skip,
+        Ok(word) if word == "skip" => Teardown::Skip,
         // On error: `Skip`, so the field brings no second, follow-on error.
         Ok(word) => {
             errors.push(Error::custom(HELP).with_span(&word));
-            FieldKind::Skip
+            Teardown::Skip
         }
         Err(_) => {
             errors.push(Error::custom(HELP).with_span(&list.tokens));
-            FieldKind::Skip
+            Teardown::Skip
         }
     }
 }

@@ -14,7 +14,9 @@ use syn::spanned::Spanned;
 use syn::{Fields, Item, ItemStruct};
 
 pub use attrs::LifecycleArgs;
-pub use field::{Bounded, Field, FieldKind};
+pub use field::{Bound, Bounded, Field, Teardown};
+
+use quote::ToTokens;
 
 /// A `#[lifecycle]` struct.
 pub struct Container {
@@ -66,6 +68,11 @@ impl Container {
                 named.named.iter_mut().map(|field| Field::from_syn(field, errors)).collect()
             }
             Fields::Unnamed(unnamed) => {
+                // The field attributes go too: left in, each would add a
+                // "cannot find attribute" error to the one that matters.
+                for field in &mut unnamed.unnamed {
+                    field::extract_attrs(&mut field.attrs, field::FIELD_ATTRS);
+                }
                 errors.push(
                     Error::custom(
                         "`#[lifecycle]` needs named fields, which the shutdown and memory reports name: write `struct Name { field: Type }`",
@@ -76,8 +83,54 @@ impl Container {
             }
             Fields::Unit => Vec::new(),
         };
+        let mut fields = fields;
+        resolve_const_param_caps(&mut fields, &item.generics, errors);
         Some(Container { item, fields, args })
     }
+}
+
+/// A cap may be the struct's own const generic parameter (`cap = N`), which
+/// the field's new type can carry as it is. An expression using one
+/// (`cap = N * 2`) cannot go into a type on stable Rust, so it is an error
+/// that says what works.
+fn resolve_const_param_caps(
+    fields: &mut [Field],
+    generics: &syn::Generics,
+    errors: &mut darling::error::Accumulator,
+) {
+    let params: Vec<&syn::Ident> = generics.const_params().map(|p| &p.ident).collect();
+    if params.is_empty() {
+        return;
+    }
+    for field in fields {
+        let Bound::Bounded(bounded) = &mut field.bound else { continue };
+        let Some(attrs::Cap::Const(expr)) = &bounded.cap else { continue };
+        if let syn::Expr::Path(path) = expr
+            && let Some(ident) = path.path.get_ident()
+            && params.contains(&ident)
+        {
+            bounded.cap = Some(attrs::Cap::ConstParam(ident.clone()));
+            continue;
+        }
+        if let Some(param) = mentions(expr.to_token_stream(), &params) {
+            errors.push(
+                Error::custom(format!(
+                    "`cap` can name the struct's const parameter `{param}` only on its own, `cap = {param}`: an expression using it cannot go into the field's type on stable Rust; give the struct a const parameter for this cap (`const CAP: usize`, then `cap = CAP`)"
+                ))
+                .with_span(expr),
+            );
+            bounded.cap = None;
+        }
+    }
+}
+
+/// The first of `params` that occurs in `tokens`.
+fn mentions(tokens: TokenStream, params: &[&syn::Ident]) -> Option<syn::Ident> {
+    tokens.into_iter().find_map(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) if params.contains(&&ident) => Some(ident),
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), params),
+        _ => None,
+    })
 }
 
 fn not_a_struct(item: &Item) -> Error {
