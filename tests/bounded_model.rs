@@ -232,7 +232,9 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
                 model.entries.clear();
             }
         }
-        // After every step: the bound, the contents, the counters, the events.
+        // After every step: the table's own invariants, the bound, the
+        // contents, the counters, the events.
+        map.assert_invariants();
         prop_assert!(map.len() <= cap);
         prop_assert_eq!(map.len(), model.entries.len());
         let mut live: Vec<_> = map.iter().map(|(k, v)| (*k, *v)).collect();

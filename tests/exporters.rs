@@ -99,8 +99,8 @@ struct Forgetful {
     on_tick: Subscription,
 }
 
-#[test]
-fn drop_warn_logs_one_warning_naming_what_was_live() {
+/// The messages of every `tracing` event `f` emits, as "LEVEL message".
+fn events_of(f: impl FnOnce()) -> Vec<String> {
     use tracing::field::{Field, Visit};
     use tracing::span::{Attributes, Id, Record};
     use tracing::{Event, Metadata, Subscriber};
@@ -137,14 +137,20 @@ fn drop_warn_logs_one_warning_naming_what_was_live() {
     }
 
     let messages = Arc::new(Mutex::new(Vec::new()));
+    tracing::subscriber::with_default(Messages(Arc::clone(&messages)), f);
+    let messages = messages.lock().unwrap().clone();
+    messages
+}
+
+#[test]
+fn drop_warn_logs_one_warning_naming_what_was_live() {
     let bus = EventBus::new();
-    tracing::subscriber::with_default(Messages(Arc::clone(&messages)), || {
+    let messages = events_of(|| {
         drop(Forgetful { on_tick: bus.subscribe(|_: &u8| {}) });
         let clean = Forgetful { on_tick: bus.subscribe(|_: &u8| {}) };
         clean.shutdown();
         drop(clean);
     });
-    let messages = messages.lock().unwrap();
     assert_eq!(
         messages.len(),
         1,
@@ -152,4 +158,33 @@ fn drop_warn_logs_one_warning_naming_what_was_live() {
     );
     assert_eq!(messages[0], "WARN Forgetful dropped without shutdown() while on_tick still live");
     assert_eq!(bus.subscriber_count::<u8>(), 0, "RAII still released the handler");
+}
+
+#[lifecycle(drop = "warn")]
+struct Outer {
+    #[shutdown]
+    inner: Forgetful,
+    #[subscription]
+    on_tock: Subscription,
+}
+
+/// A live component inside a live component, both `drop = "warn"`: one drop
+/// gives one warning each, and the outer one does not name the inner one
+/// (which speaks for itself right after).
+#[test]
+fn nested_drop_warnings_are_not_repeated() {
+    let bus = EventBus::new();
+    let messages = events_of(|| {
+        drop(Outer {
+            inner: Forgetful { on_tick: bus.subscribe(|_: &u8| {}) },
+            on_tock: bus.subscribe(|_: &u8| {}),
+        });
+    });
+    assert_eq!(
+        messages,
+        [
+            "WARN Outer dropped without shutdown() while on_tock still live",
+            "WARN Forgetful dropped without shutdown() while on_tick still live",
+        ]
+    );
 }

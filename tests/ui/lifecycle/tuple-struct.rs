@@ -1,6 +1,7 @@
 use leakproof::prelude::*;
 
+// One error, on the fields: the field attributes bring no second one.
 #[lifecycle]
-struct Server(u32, String);
+struct Server(#[subscription] Subscription, #[bounded(cap = 3)] Vec<u32>);
 
 fn main() {}
