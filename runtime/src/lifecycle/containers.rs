@@ -1,6 +1,7 @@
 //! [`Unsubscribe`], [`Cancel`] and [`Lifecycle`] through the containers that
 //! hold teardown resources in real services: `Vec`, `VecDeque`, a map's
-//! values, `Option`, `Box`/`Arc`, and std, parking_lot and tokio locks.
+//! values, `Option`, `Box`/`Arc`/`Rc`, `RefCell`, and std, parking_lot and
+//! tokio locks: every wrapper the audit sees a teardown resource through.
 //!
 //! Why: the audit calls `Mutex<HashMap<u64, Subscription>>` a teardown
 //! resource, so the fix its message names (`#[subscription]`) must compile
@@ -148,6 +149,7 @@ macro_rules! through_lock {
 through_lock! {
     std::sync::Mutex<T> => |l| l.lock().unwrap_or_else(|e| e.into_inner());
     std::sync::RwLock<T> => |l| l.read().unwrap_or_else(|e| e.into_inner());
+    std::cell::RefCell<T> => |l| l.borrow();
     #[cfg(feature = "parking_lot")]
     parking_lot::Mutex<T> => |l| l.lock();
     #[cfg(feature = "parking_lot")]
@@ -242,7 +244,7 @@ macro_rules! cancel_through_pointer {
     )*};
 }
 
-cancel_through_pointer!(Box<T>, std::sync::Arc<T>);
+cancel_through_pointer!(Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
 
 #[diagnostic::do_not_recommend]
 impl<T: Cancel> Cancel for Option<T> {

@@ -108,7 +108,7 @@ macro_rules! forward_lifecycle {
     )*};
 }
 
-forward_lifecycle!(&T);
+forward_lifecycle!(&T, std::rc::Rc<T>);
 
 #[diagnostic::do_not_recommend]
 impl<T: Lifecycle + ?Sized> Lifecycle for Box<T> {

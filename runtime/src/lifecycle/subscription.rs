@@ -258,7 +258,7 @@ macro_rules! forward_unsubscribe {
     )*};
 }
 
-forward_unsubscribe!(Box<T>, std::sync::Arc<T>);
+forward_unsubscribe!(Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
 
 #[diagnostic::do_not_recommend]
 impl<T: Unsubscribe> Unsubscribe for Option<T> {

@@ -32,6 +32,9 @@ struct Server {
     workers: tokio::sync::Mutex<Vec<TaskSet>>,
     #[shutdown]
     next: Option<Box<Self>>,
+    #[unbounded(reason = "one per local listener")]
+    #[subscription]
+    local: std::rc::Rc<std::cell::RefCell<Vec<Subscription>>>,
 }
 
 fn main() {
@@ -43,6 +46,7 @@ fn main() {
         heartbeat: None,
         workers: tokio::sync::Mutex::default(),
         next: None,
+        local: Default::default(),
     };
     assert!(server.shutdown().is_clean());
 }
