@@ -118,6 +118,19 @@ fn manual_clock_saturates() {
     assert_eq!(clock.now(), Duration::from_nanos(u64::MAX));
 }
 
+/// Mutant: `SystemClock::now` returning a constant, so nothing would ever
+/// expire in production. The clock moves forward (waited for by spinning
+/// against `Instant`, not by sleeping).
+#[test]
+fn the_system_clock_moves_forward() {
+    let first = leakproof::SystemClock.now();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while leakproof::SystemClock.now() <= first {
+        assert!(std::time::Instant::now() < deadline, "SystemClock stands still");
+        std::hint::spin_loop();
+    }
+}
+
 /// A clock a test can set anywhere, backwards included.
 #[derive(Clone, Default)]
 struct SettableClock(Arc<AtomicU64>);

@@ -171,10 +171,16 @@ impl Subscriptions {
     /// from the group as new ones arrive, so it does not grow with churn.
     pub fn push(&self, sub: Subscription) {
         let mut subs = self.lock();
+        let mut ended = Vec::new();
         if subs.len() == subs.capacity() {
-            subs.retain(Subscription::is_active);
+            let (live, gone): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut *subs).into_iter().partition(Subscription::is_active);
+            (*subs, ended) = (live, gone);
         }
         subs.push(sub);
+        drop(subs);
+        // Dropped unlocked: a subscription's drop runs its unsubscribe.
+        drop(ended);
     }
 
     /// Subscriptions held (active or not yet pruned).
