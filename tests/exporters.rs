@@ -188,3 +188,33 @@ fn nested_drop_warnings_are_not_repeated() {
         ]
     );
 }
+
+#[lifecycle(drop = "warn")]
+struct Holder {
+    #[shutdown]
+    shared: Arc<Forgetful>,
+    #[shutdown]
+    maybe: Option<Forgetful>,
+}
+
+/// Through `Arc` and `Option`: a component that will be dropped with its
+/// holder warns for itself; one that another `Arc` keeps alive will not be
+/// dropped, so its holder names it.
+#[test]
+fn nested_drop_warnings_through_arc_and_option() {
+    let bus = EventBus::new();
+    let forgetful = || Forgetful { on_tick: bus.subscribe(|_: &u8| {}) };
+    let alone =
+        events_of(|| drop(Holder { shared: Arc::new(forgetful()), maybe: Some(forgetful()) }));
+    assert_eq!(
+        alone,
+        [
+            "WARN Forgetful dropped without shutdown() while on_tick still live",
+            "WARN Forgetful dropped without shutdown() while on_tick still live",
+        ],
+        "the holder has nothing live of its own to name"
+    );
+    let kept = Arc::new(forgetful());
+    let shared = events_of(|| drop(Holder { shared: Arc::clone(&kept), maybe: None }));
+    assert_eq!(shared, ["WARN Holder dropped without shutdown() while shared still live"]);
+}

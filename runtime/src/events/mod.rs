@@ -156,7 +156,10 @@ impl<E: 'static> SlotInfo for Slot<E> {
         inner.entries.capacity() * size_of::<Option<Arc<Entry<E>>>>()
             + inner.free.capacity() * size_of::<usize>()
             + inner.occupied * (size_of::<Entry<E>>() + 2 * size_of::<usize>())
-            + inner.snapshot.as_ref().map_or(0, |s| s.len() * size_of::<Arc<Entry<E>>>())
+            + inner
+                .snapshot
+                .as_ref()
+                .map_or(0, |s| 2 * size_of::<usize>() + s.len() * size_of::<Arc<Entry<E>>>())
     }
 }
 
@@ -188,8 +191,10 @@ impl<E: 'static> Handle for BusHandle<E> {
         drop(garbage);
     }
 
+    /// The entry lives as long as its slot holds it (or a publish's snapshot
+    /// does, until it sees the entry inactive): no separate slot check.
     fn is_active(&self) -> bool {
-        self.slot.strong_count() > 0 && self.entry.upgrade().is_some_and(|entry| entry.is_live())
+        self.entry.upgrade().is_some_and(|entry| entry.is_live())
     }
 }
 

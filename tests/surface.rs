@@ -1,0 +1,203 @@
+//! What a user reads off the runtime types without driving them: their
+//! `Debug` and `Display` text and their small accessors. Pinned exactly, so a
+//! change to what a log line or a panic message shows is a visible change
+//! (and the mutants that blank these out are caught).
+
+use std::time::Duration;
+
+use leakproof::prelude::*;
+use leakproof::{BoundedDeque, BoundedMap, BoundedSet, Evict, ManualClock, Outcome, Rejected};
+
+#[test]
+fn rejected_shows_the_value_it_hands_back() {
+    let mut full = BoundedSet::<u32>::builder().cap(1).evict(Evict::Reject).build();
+    full.insert(1).unwrap();
+    let rejected = full.insert(2).unwrap_err();
+    assert_eq!(format!("{rejected:?}"), "Rejected(2)");
+    assert_eq!(
+        rejected.to_string(),
+        "insert rejected: the collection is full (evict = \"reject\")"
+    );
+    assert_eq!(rejected, Rejected(2));
+    assert_eq!(rejected.into_inner(), 2);
+}
+
+#[test]
+fn collections_debug_as_their_config_and_contents() {
+    let mut map = BoundedMap::<u32, &str>::builder()
+        .cap(4)
+        .evict(Evict::Fifo)
+        .ttl(Duration::from_secs(30))
+        .clock(ManualClock::new())
+        .build();
+    map.insert(1, "a").unwrap();
+    assert_eq!(
+        format!("{map:?}"),
+        r#"BoundedMap { config: Config { cap: 4, evict: Fifo, ttl: 30s }, entries: {1: "a"} }"#
+    );
+    assert_eq!(format!("{:?}", map.iter()), "Iter { .. }");
+    assert_eq!(format!("{:?}", map.clone().into_iter()), "IntoIter { .. }");
+
+    let mut set = BoundedSet::<u32>::with_cap(2);
+    set.insert(7).unwrap();
+    assert_eq!(
+        format!("{set:?}"),
+        "BoundedSet { config: Config { cap: 2, evict: Lru }, values: {7} }"
+    );
+    assert_eq!(format!("{:?}", set.iter()), "Iter { .. }");
+    assert_eq!(format!("{:?}", set.clone().into_iter()), "IntoIter { .. }");
+
+    let mut deque = BoundedDeque::<u8>::with_cap(3);
+    deque.push_back(1).unwrap();
+    assert_eq!(
+        format!("{deque:?}"),
+        "BoundedDeque { config: Config { cap: 3, evict: Fifo }, values: [1] }"
+    );
+
+    let builder = BoundedSet::<u32>::builder().cap(9).evict(Evict::Reject);
+    assert_eq!(format!("{builder:?}"), "Builder { cap: 9, evict: Reject, ttl: None, .. }");
+}
+
+#[test]
+fn collection_accessors() {
+    let clock = ManualClock::new();
+    let mut map = BoundedMap::<u32, u32>::builder()
+        .cap(3)
+        .evict(Evict::Fifo)
+        .ttl(Duration::from_millis(5))
+        .clock(clock.clone())
+        .build();
+    assert!(map.is_empty());
+    map.insert(1, 1).unwrap();
+    assert!(!map.is_empty());
+    assert_eq!(map.cap(), 3);
+    assert_eq!(map.evict_policy(), Evict::Fifo);
+    assert_eq!(map.ttl(), Some(Duration::from_millis(5)));
+    assert!(map.heap_bytes() > 0);
+    assert_eq!(BoundedMap::<u32, u32>::with_cap(3).ttl(), None);
+
+    let mut deque = BoundedDeque::<u32>::builder().cap(2).evict(Evict::Reject).build();
+    assert!(deque.is_empty());
+    assert_eq!(deque.heap_bytes(), 0);
+    deque.push_back(5).unwrap();
+    assert!(!deque.is_empty());
+    assert_eq!(deque.len(), 1);
+    assert_eq!(deque.evict_policy(), Evict::Reject);
+    assert_eq!(deque.heap_bytes(), deque.cap().min(4) * size_of::<u32>());
+}
+
+/// The configuration `#[bounded]` writes into the type's const parameters
+/// (policy code, TTL in nanoseconds) is what `Default` builds.
+#[test]
+fn const_parameters_configure_default() {
+    use std::collections::hash_map::RandomState;
+    let fifo = BoundedMap::<u32, u32, RandomState, 4, 1, 0>::default();
+    assert_eq!((fifo.cap(), fifo.evict_policy(), fifo.ttl()), (4, Evict::Fifo, None));
+    let reject = BoundedSet::<u32, RandomState, 2, 2, 5_000_000>::default();
+    assert_eq!(
+        (reject.cap(), reject.evict_policy(), reject.ttl()),
+        (2, Evict::Reject, Some(Duration::from_millis(5)))
+    );
+    let lru = BoundedDeque::<u32, 3, 0>::default();
+    assert_eq!((lru.cap(), lru.evict_policy()), (3, Evict::Lru));
+}
+
+/// Exact on a 64-bit target, where the sizes are known: per event type, the
+/// entry table (8 bytes a slot, grown 0, 4, 8, ...), the free list (8 bytes
+/// a slot) and, per subscriber, one `Arc` allocation of 16 bytes of counts
+/// and a 40-byte entry; after a publish, the handler snapshot (16 bytes of
+/// counts and 8 a subscriber).
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn bus_heap_bytes_are_its_tables_and_entries() {
+    let bus = EventBus::new();
+    assert_eq!(bus.heap_bytes(), 0);
+    let subs: Vec<_> = (0..3).map(|_| bus.subscribe(|_: &u8| {})).collect();
+    assert_eq!(bus.heap_bytes(), 4 * 8 + 3 * (16 + 40));
+    drop(subs);
+    assert_eq!(bus.heap_bytes(), 4 * 8 + 4 * 8, "three freed slots on the free list (capacity 4)");
+    let _subs: Vec<_> = (0..2).map(|_| bus.subscribe(|_: &u8| {})).collect();
+    bus.publish(&1u8);
+    assert_eq!(bus.heap_bytes(), 4 * 8 + 4 * 8 + 2 * (16 + 40) + (16 + 2 * 8));
+    let _other = bus.subscribe(|_: &u16| {});
+    assert_eq!(bus.heap_bytes(), 4 * 8 + 4 * 8 + 2 * (16 + 40) + (16 + 2 * 8) + 4 * 8 + (16 + 40));
+}
+
+#[test]
+fn subscriptions_debug_and_sizes() {
+    let bus = EventBus::new();
+    let sub = bus.subscribe(|_: &u8| {});
+    assert_eq!(format!("{sub:?}"), "Subscription { active: true }");
+    sub.unsubscribe();
+    assert_eq!(format!("{sub:?}"), "Subscription { active: false }");
+    assert!(!Subscription::ended().is_active());
+
+    let group = Subscriptions::new();
+    assert!(group.is_empty());
+    assert_eq!(group.heap_bytes(), 0);
+    group.push(bus.subscribe(|_: &u8| {}));
+    group.push(Subscription::ended());
+    assert!(!group.is_empty());
+    assert_eq!(group.len(), 2);
+    assert_eq!(group.active_count(), 1);
+    assert!(group.heap_bytes() >= 2 * size_of::<Subscription>());
+    assert_eq!(format!("{group:?}"), "Subscriptions { len: 2, active: 1 }");
+    let collected: Subscriptions = [bus.subscribe(|_: &u8| {})].into_iter().collect();
+    assert_eq!(collected.active_count(), 1);
+    assert_eq!(format!("{bus:?}"), r#"EventBus { subscribers: [("u8", 2)] }"#);
+}
+
+#[lifecycle]
+struct Chat {
+    #[subscription]
+    on_line: Subscription,
+}
+
+#[test]
+fn shutdown_report_text() {
+    let bus = EventBus::new();
+    let chat = Chat { on_line: bus.subscribe(|_: &u8| {}) };
+    assert_eq!(chat.live_fields(), ["on_line"]);
+    let report = chat.shutdown();
+    assert!(chat.live_fields().is_empty());
+    assert_eq!(report.component(), "Chat");
+    assert_eq!(
+        report.to_string(),
+        "shutdown of Chat: clean (1 step, 1 handler unsubscribed, 0 tasks cancelled, 0 aborted)\n   1. on_line  subscription  done: 1 handler unsubscribed\n"
+    );
+    assert_eq!(
+        report.step("on_line").map(|s| &s.outcome),
+        Some(&Outcome::Done("1 handler unsubscribed".into()))
+    );
+    assert!(report.step("nothing").is_none());
+    assert_eq!(Outcome::Done(String::new()).to_string(), "done");
+    assert_eq!(Outcome::AlreadyDone.to_string(), "already done");
+    assert_eq!(Outcome::Failed("boom".into()).to_string(), "FAILED: boom");
+    assert_eq!(
+        Outcome::TimedOut(vec!["a".into(), "b".into()]).to_string(),
+        "TIMED OUT, aborted: a, b"
+    );
+    assert!(!Outcome::TimedOut(Vec::new()).is_ok());
+    assert!(!Outcome::Failed(String::new()).is_ok());
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn task_set_debug_and_accessors() {
+    use leakproof::TaskSet;
+    let tasks = TaskSet::new();
+    assert!(tasks.is_empty());
+    assert!(tasks.spawn("b", |token| async move { token.cancelled().await }));
+    assert!(tasks.spawn("a", |token| async move { token.cancelled().await }));
+    assert!(!tasks.is_empty());
+    assert_eq!(tasks.names(), ["a", "b"]);
+    assert_eq!(format!("{tasks:?}"), r#"TaskSet { running: ["a", "b"], shut_down: false }"#);
+    assert!(!tasks.token().is_cancelled());
+    let stopper = leakproof::lifecycle::Cancel::stopper(&tasks);
+    assert_eq!(format!("{stopper:?}"), "Stopper { .. }");
+    assert_eq!(leakproof::lifecycle::Cancel::cancel(&tasks), 2);
+    assert!(tasks.token().is_cancelled());
+    stopper.finished.await;
+    assert!(tasks.is_empty());
+    assert!(!tasks.spawn("late", |_| async {}), "a shut-down set refuses new tasks");
+}
