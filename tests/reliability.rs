@@ -486,9 +486,9 @@ mod tasks {
                     (Arc::clone(&workers), alive.clone(), rt.handle().clone());
                 std::thread::spawn(move || {
                     let _enter = handle.enter();
-                    // Spawns until the set refuses, so spawns overlap the
-                    // shutdown.
-                    loop {
+                    // Spawns until the set refuses (bounded, in case it never
+                    // does), so spawns overlap the shutdown.
+                    for _ in 0..100_000 {
                         let guard = alive.guard();
                         let spawned = workers.tasks.spawn("stubborn", move |_token| async move {
                             let _guard = guard;
@@ -496,7 +496,7 @@ mod tasks {
                                 tokio::time::sleep(Duration::from_millis(1)).await;
                             }
                         });
-                        if !spawned && workers.is_shut_down() {
+                        if !spawned {
                             break;
                         }
                     }
