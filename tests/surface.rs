@@ -195,9 +195,34 @@ async fn task_set_debug_and_accessors() {
     assert!(!tasks.token().is_cancelled());
     let stopper = leakproof::lifecycle::Cancel::stopper(&tasks);
     assert_eq!(format!("{stopper:?}"), "Stopper { .. }");
+    assert!(leakproof::lifecycle::Cancel::is_active(&tasks));
     assert_eq!(leakproof::lifecycle::Cancel::cancel(&tasks), 2);
+    assert!(!leakproof::lifecycle::Cancel::is_active(&tasks));
     assert!(tasks.token().is_cancelled());
     stopper.finished.await;
     assert!(tasks.is_empty());
     assert!(!tasks.spawn("late", |_| async {}), "a shut-down set refuses new tasks");
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn task_handle_knows_when_its_task_ends() {
+    use leakproof::TaskHandle;
+    use leakproof::lifecycle::Cancel;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = TaskHandle::spawn("waits", |_| async move {
+        let _ = rx.await;
+    });
+    assert!(handle.is_running());
+    assert!(handle.is_active());
+    tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while handle.is_running() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the task ends once its channel fires");
+    assert!(!handle.is_running(), "the task ended on its own");
+    assert!(!handle.is_active());
 }
