@@ -368,17 +368,22 @@ fn cap_expressions_are_usize() {
         block: VecDeque<u64>,
         #[bounded(cap = N)]
         generic: VecDeque<u64>,
+        #[bounded(cap = CAP)]
+        named_cap: VecDeque<u64>,
     }
+    const CAP: usize = 9;
     let caps = Caps::<5> {
         shifted: Default::default(),
         product: Default::default(),
         block: Default::default(),
         generic: Default::default(),
+        named_cap: Default::default(),
     };
     assert_eq!(caps.shifted.cap(), 1 << 31);
     assert_eq!(caps.product.cap(), 3_000_000_000);
     assert_eq!(caps.block.cap(), 7);
     assert_eq!(caps.generic.cap(), 5);
+    assert_eq!(caps.named_cap.cap(), 9);
 }
 
 /// Defect 13: a hook that panicked runs again at the next shutdown instead

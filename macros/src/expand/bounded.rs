@@ -91,10 +91,11 @@ pub fn cap_check(bounded: &Bounded) -> TokenStream {
     let max = proc_macro2::Literal::usize_unsuffixed(MAX_CAP as usize);
     quote_spanned! {expr.span()=>
         const _: () = {
+            // Named so that no user constant (a `CAP`, say) is shadowed.
             #[allow(unused_braces)]
-            const CAP: usize = #expr;
-            ::core::assert!(CAP != 0, "{}", #zero);
-            ::core::assert!(CAP <= #max, "{}", #big);
+            const __LEAKPROOF_CAP: usize = #expr;
+            ::core::assert!(__LEAKPROOF_CAP != 0, "{}", #zero);
+            ::core::assert!(__LEAKPROOF_CAP <= #max, "{}", #big);
         };
     }
 }
