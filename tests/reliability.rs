@@ -563,10 +563,15 @@ mod tasks {
         struct Worker {
             #[task]
             task: tokio::task::JoinHandle<()>,
+            #[task]
+            other: tokio::task::JoinHandle<()>,
         }
-        let worker = Worker { task: tokio::spawn(std::future::pending()) };
+        let worker = Worker {
+            task: tokio::spawn(std::future::pending()),
+            other: tokio::spawn(std::future::pending()),
+        };
         let first = worker.shutdown();
-        assert_eq!(first.tasks_aborted(), 1);
+        assert_eq!(first.tasks_aborted(), 2, "each task is aborted, whatever else was: {first}");
         assert!(worker.is_shut_down(), "aborted, so no longer active");
         let second = worker.shutdown();
         assert!(second.was_already_done(), "{second}");

@@ -226,3 +226,18 @@ async fn task_handle_knows_when_its_task_ends() {
     assert!(!handle.is_running(), "the task ended on its own");
     assert!(!handle.is_active());
 }
+
+/// A cancelled handle is no longer active even while its task, which ignores
+/// the signal, still runs; `abort` names it once.
+#[cfg(feature = "tokio")]
+#[tokio::test(flavor = "current_thread")]
+async fn task_handle_cancel_and_abort() {
+    use leakproof::TaskHandle;
+    use leakproof::lifecycle::Cancel;
+    let handle = TaskHandle::spawn("stubborn", |_| std::future::pending());
+    tokio::task::yield_now().await;
+    assert_eq!(handle.cancel(), 1);
+    assert!(handle.is_running(), "it ignores the signal");
+    assert!(!handle.is_active(), "but it was told to stop");
+    assert_eq!(handle.abort(), ["stubborn"]);
+}
