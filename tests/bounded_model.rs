@@ -285,37 +285,130 @@ proptest! {
     fn deque_matches_model(
         cap in 1usize..8,
         evict in policy(),
-        ops in proptest::collection::vec(prop_oneof![
-            4 => any::<u16>().prop_map(Some),
-            1 => Just(None),
-        ], 1..100),
+        ops in proptest::collection::vec(deque_op(), 1..100),
     ) {
-        let mut deque = BoundedDeque::<u16>::builder().cap(cap).evict(evict).build();
-        let mut model: VecDeque<u16> = VecDeque::new();
-        let (mut evictions, mut rejections) = (0, 0);
-        for op in ops {
-            match op {
-                Some(v) => {
-                    let got = deque.push_back(v).map_err(|r| r.into_inner());
-                    if model.len() < cap {
-                        model.push_back(v);
-                        prop_assert_eq!(got, Ok(()));
-                    } else if evict == Evict::Reject {
-                        rejections += 1;
-                        prop_assert_eq!(got, Err(v));
-                    } else {
-                        model.pop_front();
-                        model.push_back(v);
-                        evictions += 1;
-                        prop_assert_eq!(got, Ok(()));
-                    }
-                }
-                None => prop_assert_eq!(deque.pop_front(), model.pop_front()),
-            }
-            prop_assert!(deque.len() <= cap);
-            prop_assert!(deque.iter().eq(model.iter()));
-            prop_assert_eq!(deque.stats().evictions, evictions);
-            prop_assert_eq!(deque.stats().rejections, rejections);
-        }
+        run_deque(cap, evict, ops)?;
     }
+}
+
+/// One step against a deque.
+#[derive(Debug, Clone)]
+enum DequeOp {
+    Push(u16),
+    PopFront,
+    PopBack,
+    Get(usize),
+    Bump(usize),
+    Contains(u16),
+    RetainEven,
+    Drain,
+    Clear,
+    Clone,
+}
+
+fn deque_op() -> impl Strategy<Value = DequeOp> {
+    prop_oneof![
+        6 => (0u16..20).prop_map(DequeOp::Push),
+        2 => Just(DequeOp::PopFront),
+        1 => Just(DequeOp::PopBack),
+        1 => (0usize..9).prop_map(DequeOp::Get),
+        1 => (0usize..9).prop_map(DequeOp::Bump),
+        1 => (0u16..20).prop_map(DequeOp::Contains),
+        1 => Just(DequeOp::RetainEven),
+        1 => Just(DequeOp::Drain),
+        1 => Just(DequeOp::Clear),
+        1 => Just(DequeOp::Clone),
+    ]
+}
+
+/// A `BoundedDeque` against a `VecDeque` that is cut by hand: contents,
+/// every return value, the counters, the eviction events and the memory
+/// (never room for more than the cap) after every step.
+fn run_deque(cap: usize, evict: Evict, ops: Vec<DequeOp>) -> Result<(), TestCaseError> {
+    let mut deque = BoundedDeque::<u16>::builder().cap(cap).evict(evict).build();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    deque.on_evict(move |v, why| sink.lock().unwrap().push((v, why)));
+    let mut model: VecDeque<u16> = VecDeque::new();
+    let mut stats = BoundStats::default();
+    let mut evicted = Vec::new();
+    for op in ops {
+        match op {
+            DequeOp::Push(v) => {
+                stats.inserts += 1;
+                let got = deque.push_back(v).map_err(|r| r.into_inner());
+                if model.len() < cap {
+                    model.push_back(v);
+                    prop_assert_eq!(got, Ok(()));
+                } else if evict == Evict::Reject {
+                    stats.rejections += 1;
+                    prop_assert_eq!(got, Err(v));
+                } else {
+                    evicted.push((model.pop_front().unwrap(), EvictReason::Capacity));
+                    model.push_back(v);
+                    stats.evictions += 1;
+                    prop_assert_eq!(got, Ok(()));
+                }
+            }
+            DequeOp::PopFront => {
+                let want = model.pop_front();
+                stats.removals += u64::from(want.is_some());
+                prop_assert_eq!(deque.pop_front(), want);
+            }
+            DequeOp::PopBack => {
+                let want = model.pop_back();
+                stats.removals += u64::from(want.is_some());
+                prop_assert_eq!(deque.pop(), want);
+            }
+            DequeOp::Get(i) => {
+                prop_assert_eq!(deque.get(i), model.get(i));
+                prop_assert_eq!(deque.front(), model.front());
+                prop_assert_eq!(deque.back(), model.back());
+            }
+            DequeOp::Bump(i) => {
+                if let Some(v) = model.get_mut(i) {
+                    *v += 100;
+                }
+                if let Some(v) = deque.get_mut(i) {
+                    *v += 100;
+                }
+            }
+            DequeOp::Contains(v) => prop_assert_eq!(deque.contains(&v), model.contains(&v)),
+            DequeOp::RetainEven => {
+                let before = model.len();
+                model.retain(|v| v % 2 == 0);
+                stats.removals += (before - model.len()) as u64;
+                deque.retain(|v| v % 2 == 0);
+            }
+            DequeOp::Drain => {
+                stats.removals += model.len() as u64;
+                let drained: Vec<u16> = deque.drain().collect();
+                prop_assert!(drained.iter().eq(model.drain(..).collect::<Vec<_>>().iter()));
+            }
+            DequeOp::Clear => {
+                stats.removals += model.len() as u64;
+                model.clear();
+                deque.clear();
+            }
+            DequeOp::Clone => {
+                let copy = deque.clone();
+                prop_assert!(copy.iter().eq(deque.iter()));
+                prop_assert_eq!(
+                    (copy.cap(), copy.evict_policy()),
+                    (deque.cap(), deque.evict_policy())
+                );
+            }
+        }
+        prop_assert!(deque.iter().eq(model.iter()));
+        prop_assert_eq!(deque.len(), model.len());
+        prop_assert_eq!(deque.is_empty(), model.is_empty());
+        prop_assert_eq!(deque.stats(), stats);
+        prop_assert_eq!(&*events.lock().unwrap(), &evicted);
+        prop_assert!(
+            deque.heap_bytes() <= cap * size_of::<u16>(),
+            "room for more than the cap: {} bytes",
+            deque.heap_bytes()
+        );
+    }
+    Ok(())
 }
