@@ -40,6 +40,7 @@ fn handlers_may_subscribe_unsubscribe_and_publish_during_publish() {
     assert_eq!(nested.load(Ordering::SeqCst), 1);
     assert_eq!(late.lock().unwrap().len(), 1);
     assert_eq!(bus.subscriber_count::<Tick>(), 2, "reentrant + the one it added");
+    bus.assert_invariants();
 }
 
 #[test]
@@ -55,6 +56,7 @@ fn a_panicking_handler_is_counted_and_the_others_still_run() {
     bus.publish(&Tick);
     assert_eq!(reached.load(Ordering::SeqCst), 2);
     assert_eq!(bus.handler_panics(), 2);
+    bus.assert_invariants();
 }
 
 #[test]
@@ -67,6 +69,7 @@ fn weak_subscribers_leave_when_their_owner_is_dropped() {
     let sub = bus.subscribe_weak(&owner, |o: &Observer, _: &Tick| {
         o.seen.fetch_add(1, Ordering::SeqCst);
     });
+    bus.assert_invariants();
     bus.publish(&Tick);
     assert_eq!(owner.seen.load(Ordering::SeqCst), 1);
     assert!(sub.is_active());
@@ -78,6 +81,7 @@ fn weak_subscribers_leave_when_their_owner_is_dropped() {
     bus.publish(&Tick); // and nothing is called
     drop(sub); // unsubscribing a pruned subscription is a no-op
     assert_eq!(bus.subscriber_count::<Tick>(), 0);
+    bus.assert_invariants();
 }
 
 #[test]
@@ -106,6 +110,7 @@ fn subscription_slots_are_reused_not_grown() {
     let _late = bus.subscribe(move |_: &Tick| h.store(true, Ordering::SeqCst));
     bus.publish(&Tick);
     assert!(hit.load(Ordering::SeqCst));
+    bus.assert_invariants();
 }
 
 /// Publishers race subscribers, unsubscribers and a shutdown. Every
@@ -172,4 +177,5 @@ fn publish_races_subscribe_unsubscribe_and_shutdown() {
         "an ended handler ran in a later publish"
     );
     assert_eq!(bus.subscriber_count::<Tick>(), 0);
+    bus.assert_invariants();
 }

@@ -47,6 +47,7 @@ fn pruning_a_weak_subscriber_that_owns_a_subscription_does_not_deadlock() {
             }
             // The weak entry is gone, and with it the subscription it owned.
             assert_eq!(bus.subscriber_count::<Tick>(), 0);
+            bus.assert_invariants();
         });
     }
 }
@@ -256,6 +257,7 @@ fn bus_memory_is_flat_under_churn() {
     }
     assert_eq!(bus.heap_bytes(), after_one);
     assert_eq!(bus.memory_report().heap_bytes(), after_one);
+    bus.assert_invariants();
 }
 
 /// Defect 7: subscriptions inside an `#[unbounded]` map were skipped by

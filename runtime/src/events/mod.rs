@@ -137,6 +137,7 @@ trait SlotInfo: Send + Sync {
     fn count(&self) -> usize;
     fn panics(&self) -> u64;
     fn heap_bytes(&self) -> usize;
+    fn check_invariants(&self);
 }
 
 impl<E: 'static> SlotInfo for Slot<E> {
@@ -149,6 +150,27 @@ impl<E: 'static> SlotInfo for Slot<E> {
     fn panics(&self) -> u64 {
         self.panics.load(Ordering::Relaxed)
     }
+    /// The counts agree with the table, the free list names exactly the
+    /// empty slots, and a snapshot holds only entries of the table.
+    fn check_invariants(&self) {
+        let inner = self.lock();
+        let held: Vec<&Arc<Entry<E>>> = inner.entries.iter().flatten().collect();
+        assert_eq!(inner.occupied, held.len(), "{}: occupied count", self.name);
+        let weak = held.iter().filter(|e| e.owner_alive.is_some()).count();
+        assert_eq!(inner.weak, weak, "{}: weak count", self.name);
+        assert_eq!(inner.free.len() + held.len(), inner.entries.len(), "{}: free list", self.name);
+        for &i in &inner.free {
+            assert!(inner.entries[i].is_none(), "{}: free slot {i} is taken", self.name);
+        }
+        if let Some(snapshot) = &inner.snapshot {
+            assert!(
+                snapshot.iter().all(|e| held.iter().any(|h| Arc::ptr_eq(e, h))),
+                "{}: stale snapshot",
+                self.name
+            );
+        }
+    }
+
     /// The slot's tables and one allocation per entry (not what a handler
     /// closure captures, which the bus cannot see).
     fn heap_bytes(&self) -> usize {
@@ -398,6 +420,15 @@ impl EventBus {
     /// churn, since freed entries are reused.
     pub fn heap_bytes(&self) -> usize {
         self.read().values().map(|slot| slot.info.heap_bytes()).sum()
+    }
+
+    /// Panics if an internal invariant is broken (counts, free list,
+    /// snapshot). For tests.
+    #[doc(hidden)]
+    pub fn assert_invariants(&self) {
+        for slot in self.read().values() {
+            slot.info.check_invariants();
+        }
     }
 
     /// Handler calls that panicked, over all event types.
