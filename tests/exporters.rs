@@ -138,8 +138,7 @@ fn events_of(f: impl FnOnce()) -> Vec<String> {
 
     let messages = Arc::new(Mutex::new(Vec::new()));
     tracing::subscriber::with_default(Messages(Arc::clone(&messages)), f);
-    let messages = messages.lock().unwrap().clone();
-    messages
+    messages.lock().unwrap().clone()
 }
 
 #[test]
