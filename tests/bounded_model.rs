@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakproof::{BoundStats, BoundedDeque, BoundedMap, Evict, EvictReason, ManualClock};
+use leakproof::{
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, ManualClock,
+};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ enum Op {
     Purge,
     RetainEven,
     Clear,
+    /// Adds 1 to every live value through `iter_mut`.
+    BumpAll,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -37,6 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Purge),
         1 => Just(Op::RetainEven),
         1 => Just(Op::Clear),
+        1 => Just(Op::BumpAll),
     ]
 }
 
@@ -181,6 +186,16 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     map.on_evict(move |k, v, why| sink.lock().unwrap().push((k, v, why)));
+    // A set with the same configuration is the same table with unit
+    // values: it must follow the same model, projected on the keys.
+    let mut set_builder = BoundedSet::<u8>::builder().cap(cap).evict(evict).clock(clock.clone());
+    if let Some(ttl) = ttl {
+        set_builder = set_builder.ttl(Duration::from_millis(ttl));
+    }
+    let mut set = set_builder.build();
+    let set_events = Arc::new(Mutex::new(Vec::new()));
+    let set_sink = Arc::clone(&set_events);
+    set.on_evict(move |k, why| set_sink.lock().unwrap().push((k, why)));
     let mut model = Model {
         cap,
         evict,
@@ -196,9 +211,16 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
         match op {
             Op::Insert(k, v) => {
                 let got = map.insert(k, v).map_err(|r| r.into_inner());
-                prop_assert_eq!(got, model.insert(k, v), "insert({}, {})", k, v);
+                let want = model.insert(k, v);
+                prop_assert_eq!(got, want, "insert({}, {})", k, v);
+                let set_want = want.map(|old| old.is_none()).map_err(|(k, _)| k);
+                prop_assert_eq!(set.insert(k).map_err(|r| r.into_inner()), set_want);
             }
-            Op::Get(k) => prop_assert_eq!(map.get(&k).copied(), model.touch(k)),
+            Op::Get(k) => {
+                let want = model.touch(k);
+                prop_assert_eq!(map.get(&k).copied(), want);
+                prop_assert_eq!(set.get(&k).copied(), want.map(|_| k));
+            }
             Op::GetMut(k) => {
                 let got = map.get_mut(&k).map(|v| {
                     let old = *v;
@@ -210,24 +232,59 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
                     model.entries[i].value = model.entries[i].value.wrapping_add(1);
                 }
                 prop_assert_eq!(got, want);
+                prop_assert_eq!(set.contains(&k), want.is_some());
             }
-            Op::Contains(k) => prop_assert_eq!(map.contains_key(&k), model.touch(k).is_some()),
-            Op::Peek(k) => prop_assert_eq!(map.peek(&k).copied(), model.peek(k)),
-            Op::Remove(k) => prop_assert_eq!(map.remove(&k), model.remove(k)),
+            Op::Contains(k) => {
+                let want = model.touch(k).is_some();
+                prop_assert_eq!(map.contains_key(&k), want);
+                prop_assert_eq!(set.contains(&k), want);
+            }
+            Op::Peek(k) => {
+                let want = model.peek(k);
+                prop_assert_eq!(map.peek(&k).copied(), want);
+                prop_assert_eq!(set.peek(&k).copied(), want.map(|_| k));
+            }
+            Op::Remove(k) => {
+                let want = model.remove(k);
+                if k % 2 == 0 {
+                    prop_assert_eq!(map.remove(&k), want);
+                    prop_assert_eq!(set.remove(&k), want.is_some());
+                } else {
+                    prop_assert_eq!(map.remove_entry(&k), want.map(|v| (k, v)));
+                    prop_assert_eq!(set.take(&k), want.map(|_| k));
+                }
+            }
             Op::Advance(ms) => {
                 clock.advance(Duration::from_millis(u64::from(ms)));
                 model.now += u64::from(ms);
             }
-            Op::Purge => prop_assert_eq!(map.purge_expired(), model.purge()),
+            Op::Purge => {
+                let want = model.purge();
+                prop_assert_eq!(map.purge_expired(), want);
+                prop_assert_eq!(set.purge_expired(), want);
+            }
             Op::RetainEven => {
                 map.retain(|k, _| k % 2 == 0);
+                set.retain(|k| k % 2 == 0);
                 model.purge();
                 let before = model.entries.len();
                 model.entries.retain(|e| e.key % 2 == 0);
                 model.stats.removals += (before - model.entries.len()) as u64;
             }
+            Op::BumpAll => {
+                for (_, v) in map.iter_mut() {
+                    *v = v.wrapping_add(1);
+                }
+                let live: Vec<bool> = model.entries.iter().map(|e| !model.is_expired(e)).collect();
+                for (e, live) in model.entries.iter_mut().zip(live) {
+                    if live {
+                        e.value = e.value.wrapping_add(1);
+                    }
+                }
+            }
             Op::Clear => {
                 map.clear();
+                set.clear();
                 model.stats.removals += model.entries.len() as u64;
                 model.entries.clear();
             }
@@ -251,6 +308,26 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
                 + stats.rejections
         );
         prop_assert_eq!(&*events.lock().unwrap(), &model.events);
+        // Keys and values agree with the entries.
+        let mut keys: Vec<u8> = map.keys().copied().collect();
+        keys.sort();
+        let mut values: Vec<u32> = map.values().copied().collect();
+        values.sort();
+        let mut want_values: Vec<u32> = model.live().iter().map(|(_, v)| *v).collect();
+        want_values.sort();
+        prop_assert_eq!(keys, model.live().iter().map(|(k, _)| *k).collect::<Vec<_>>());
+        prop_assert_eq!(values, want_values);
+        // The set twin: the same keys, counters and events, without values.
+        set.assert_invariants();
+        prop_assert_eq!(set.len(), model.entries.len());
+        let mut set_keys: Vec<u8> = set.iter().copied().collect();
+        set_keys.sort();
+        prop_assert_eq!(set_keys, model.live().iter().map(|(k, _)| *k).collect::<Vec<_>>());
+        prop_assert_eq!(set.stats(), model.stats);
+        let projected: Vec<(u8, EvictReason)> =
+            model.events.iter().map(|(k, _, why)| (*k, *why)).collect();
+        prop_assert_eq!(&*set_events.lock().unwrap(), &projected);
+        prop_assert!(set.eviction_order().eq(map.eviction_order()));
     }
     Ok(())
 }
