@@ -287,6 +287,28 @@ fn subscriptions_in_an_unbounded_map_are_unsubscribed() {
     );
 }
 
+/// Defect 7, with a bound: a `#[bounded]` map of subscriptions is torn down
+/// value by value, expired values included (they still hold their handler
+/// until purged).
+#[test]
+fn subscriptions_in_a_bounded_map_are_unsubscribed() {
+    #[lifecycle]
+    struct Channels {
+        #[bounded(cap = 8, ttl = "1s")]
+        #[subscription]
+        channels: Mutex<HashMap<u64, Subscription>>,
+    }
+    let bus = EventBus::new();
+    let channels = Channels { channels: Mutex::default() };
+    for id in 0..3 {
+        let _ = channels.channels.lock().unwrap().insert(id, bus.subscribe(|_: &Tick| {}));
+    }
+    let report = channels.shutdown();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.unsubscribed(), 3);
+    assert_eq!(bus.subscriber_count::<Tick>(), 0);
+}
+
 /// Defects 7 and 8: a `Vec` of components is shut down element by element.
 #[test]
 fn components_in_a_vec_are_shut_down() {

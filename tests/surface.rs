@@ -241,3 +241,40 @@ async fn task_handle_cancel_and_abort() {
     assert!(!handle.is_active(), "but it was told to stop");
     assert_eq!(handle.abort(), ["stubborn"]);
 }
+
+/// `Extend` and `FromIterator` insert one by one, so the bound holds; the
+/// borrowing iterators know their length exactly without a TTL, and only an
+/// upper bound with one (an entry may have expired since the last write).
+#[test]
+fn extend_collect_and_size_hints() {
+    use std::collections::hash_map::RandomState;
+    let mut map = BoundedMap::<u32, u32>::with_cap(3);
+    map.extend((0..5).map(|k| (k, k * 10)));
+    assert_eq!(map.len(), 3);
+    assert_eq!(map.stats().evictions, 2);
+    assert_eq!(map.iter().size_hint(), (3, Some(3)));
+    let collected: BoundedMap<u32, u32, RandomState, 2, 2, 0> = (0..4).map(|k| (k, k)).collect();
+    assert_eq!((collected.len(), collected.stats().rejections), (2, 2));
+
+    let mut set = BoundedSet::<u32>::with_cap(2);
+    set.extend([1, 2, 3]);
+    assert_eq!(set.len(), 2);
+    assert_eq!(set.iter().size_hint(), (2, Some(2)));
+    assert_eq!(set.iter().count(), 2);
+    let collected: BoundedSet<u32, RandomState, 5, 0, 0> = (0..3).collect();
+    assert_eq!(collected.len(), 3);
+
+    let mut expiring = BoundedSet::<u32>::builder()
+        .cap(4)
+        .ttl(Duration::from_secs(1))
+        .clock(ManualClock::new())
+        .build();
+    expiring.insert(1).unwrap();
+    assert_eq!(expiring.iter().size_hint(), (0, Some(1)));
+
+    let mut deque = BoundedDeque::<u32>::with_cap(2);
+    deque.extend([1, 2, 3]);
+    assert_eq!(deque.iter().copied().collect::<Vec<_>>(), [2, 3]);
+    let collected: BoundedDeque<u32, 2, 2> = (0..4).collect();
+    assert_eq!((collected.len(), collected.stats().rejections), (2, 2));
+}
