@@ -579,6 +579,57 @@ mod tasks {
         assert!(worker.is_shut_down());
     }
 
+    /// Tasks in a `Vec` behind a tokio lock: the graceful shutdown waits for
+    /// every one within the grace, then aborts and names the stubborn one.
+    #[tokio::test]
+    async fn tasks_in_a_locked_vec_are_awaited_then_aborted() {
+        #[lifecycle]
+        struct Pool {
+            #[unbounded(reason = "one per worker")]
+            #[task]
+            workers: tokio::sync::Mutex<Vec<TaskHandle>>,
+        }
+        let polite = |name: &str| {
+            TaskHandle::spawn(name.to_string(), |token| async move { token.cancelled().await })
+        };
+        let stubborn = TaskHandle::spawn("stubborn", |_| std::future::pending());
+        let pool =
+            Pool { workers: tokio::sync::Mutex::new(vec![polite("a"), stubborn, polite("b")]) };
+        let report = pool.shutdown_graceful(Duration::from_millis(200)).await;
+        assert_eq!(report.tasks_cancelled(), 3);
+        assert_eq!(
+            report.step("workers").map(|s| &s.outcome),
+            Some(&Outcome::TimedOut(vec!["stubborn".into()]))
+        );
+        assert_eq!(report.tasks_aborted(), 1);
+        tokio::task::yield_now().await;
+        assert!(pool.is_shut_down());
+    }
+
+    /// A tokio lock held at the instant of a synchronous shutdown fails that
+    /// step with a message (the runtime is never blocked), counts as still
+    /// active, and the next shutdown, once it is free, does the work.
+    #[tokio::test]
+    async fn a_held_tokio_lock_fails_its_step_and_is_retried() {
+        #[lifecycle]
+        struct Rooms {
+            #[subscription]
+            rooms: tokio::sync::RwLock<Option<Subscription>>,
+        }
+        let bus = EventBus::new();
+        let rooms = Rooms { rooms: tokio::sync::RwLock::new(Some(bus.subscribe(|_: &Tick| {}))) };
+        let guard = rooms.rooms.write().await;
+        let first = rooms.shutdown();
+        assert!(!first.is_clean());
+        assert!(first.to_string().contains("tokio lock was held"), "{first}");
+        assert!(!rooms.is_shut_down());
+        drop(guard);
+        let second = rooms.shutdown();
+        assert!(second.is_clean(), "{second}");
+        assert_eq!(second.unsubscribed(), 1);
+        assert_eq!(bus.subscriber_count::<Tick>(), 0);
+    }
+
     /// Defect 12: a second shutdown aborted a `JoinHandle` again, because the
     /// first abort is only processed when the runtime next polls the task.
     #[tokio::test(flavor = "current_thread")]
