@@ -181,9 +181,19 @@ fn an_entry_expires_exactly_at_its_ttl() {
     map.insert(1, 1).unwrap();
     clock.advance(Duration::from_millis(9));
     assert_eq!(map.peek(&1), Some(&1));
+    assert_eq!(map.iter_mut().count(), 1);
     clock.advance(Duration::from_millis(1));
+    // Every read path agrees at the boundary.
     assert_eq!(map.peek(&1), None);
+    assert_eq!(map.iter().count(), 0);
+    assert_eq!(map.iter_mut().count(), 0);
+    assert_eq!(map.values().count(), 0);
+    assert_eq!(map.clone().into_iter().count(), 0);
     assert_eq!(map.purge_expired(), 1);
+    map.insert(2, 2).unwrap();
+    clock.advance(Duration::from_millis(10));
+    assert_eq!(map.get(&2), None, "a counted read at the boundary misses");
+    assert_eq!(map.stats().misses, 1);
 }
 
 /// Defect 4: two panicking unsubscribes in one group aborted the process.
