@@ -640,6 +640,50 @@ mod tasks {
         assert_eq!(bus.subscriber_count::<Tick>(), 0);
     }
 
+    /// Outside a runtime a tokio lock is waited for, not failed: the
+    /// shutdown blocks until another thread lets go of it.
+    #[test]
+    fn outside_a_runtime_a_tokio_lock_is_waited_for() {
+        #[lifecycle]
+        struct Rooms {
+            #[subscription]
+            rooms: Arc<tokio::sync::Mutex<Option<Subscription>>>,
+        }
+        let bus = EventBus::new();
+        let rooms =
+            Rooms { rooms: Arc::new(tokio::sync::Mutex::new(Some(bus.subscribe(|_: &Tick| {})))) };
+        let (held_tx, held_rx) = mpsc::channel();
+        let lock = Arc::clone(&rooms.rooms);
+        let holder = std::thread::spawn(move || {
+            let _guard = lock.blocking_lock();
+            held_tx.send(()).unwrap();
+            // Held a moment after the shutdown starts: ordering, not timing.
+            std::thread::sleep(Duration::from_millis(50));
+        });
+        held_rx.recv().unwrap();
+        let report = rooms.shutdown();
+        holder.join().unwrap();
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(bus.subscriber_count::<Tick>(), 0);
+    }
+
+    /// A stubborn optional task is aborted and named by the synchronous path.
+    #[tokio::test]
+    async fn an_optional_stubborn_task_is_aborted_by_name() {
+        #[lifecycle]
+        struct Worker {
+            #[task]
+            task: Option<TaskHandle>,
+        }
+        let worker =
+            Worker { task: Some(TaskHandle::spawn("stubborn", |_| std::future::pending())) };
+        let report = worker.shutdown();
+        assert_eq!(
+            report.step("task").map(|s| &s.outcome),
+            Some(&Outcome::Done("1 task cancelled, aborted: stubborn".into()))
+        );
+    }
+
     /// Defect 12: a second shutdown aborted a `JoinHandle` again, because the
     /// first abort is only processed when the runtime next polls the task.
     #[tokio::test(flavor = "current_thread")]

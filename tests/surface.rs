@@ -37,6 +37,7 @@ fn collections_debug_as_their_config_and_contents() {
     );
     assert_eq!(format!("{:?}", map.iter()), "Iter { .. }");
     assert_eq!(format!("{:?}", map.clone().into_iter()), "IntoIter { .. }");
+    assert_eq!(map.clone().into_iter().collect::<Vec<_>>(), [(1, "a")]);
 
     let mut set = BoundedSet::<u32>::with_cap(2);
     set.insert(7).unwrap();
@@ -46,6 +47,7 @@ fn collections_debug_as_their_config_and_contents() {
     );
     assert_eq!(format!("{:?}", set.iter()), "Iter { .. }");
     assert_eq!(format!("{:?}", set.clone().into_iter()), "IntoIter { .. }");
+    assert_eq!(set.clone().into_iter().collect::<Vec<_>>(), [7]);
 
     let mut deque = BoundedDeque::<u8>::with_cap(3);
     deque.push_back(1).unwrap();
