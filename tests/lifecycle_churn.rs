@@ -8,7 +8,7 @@ mod counting_alloc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use counting_alloc::{Counting, live_bytes};
+use counting_alloc::{Counting, thread_live_bytes as live_bytes};
 use leakproof::prelude::*;
 
 #[global_allocator]

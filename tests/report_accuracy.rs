@@ -9,7 +9,7 @@ mod counting_alloc;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use counting_alloc::{Counting, live_bytes};
+use counting_alloc::{Counting, thread_live_bytes as live_bytes};
 use leakproof::{BoundedDeque, BoundedMap, BoundedSet, DeepHeap, MemoryReport, Report};
 
 #[global_allocator]
