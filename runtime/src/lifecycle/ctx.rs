@@ -323,12 +323,12 @@ impl ShutdownCtx {
 }
 
 /// `now + grace`, saturating: `Duration::MAX` means "wait as long as it
-/// takes" (30 years is what tokio itself treats as never).
+/// takes" (2^32 seconds, 136 years, is as good as never).
 #[cfg(feature = "tokio")]
 fn deadline_after(grace: std::time::Duration) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
     now.checked_add(grace)
-        .unwrap_or_else(|| now + std::time::Duration::from_secs(30 * 365 * 24 * 60 * 60))
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(u64::from(u32::MAX)))
 }
 
 fn task_summary(cancelled: usize, aborted: &[String]) -> String {
