@@ -222,6 +222,7 @@ fn a_group_with_two_panicking_unsubscribes_reports_both() {
     assert!(!report.is_clean());
     let failed = format!("{report}");
     assert!(failed.contains("broker 0 is gone") && failed.contains("broker 2 is gone"), "{failed}");
+    assert!(failed.contains("2 of 4 members failed"), "{failed}");
 }
 
 /// Mutant: `Subscriptions::push` never pruning ended entries. A group fed

@@ -162,6 +162,8 @@ fn shutdown_report_text() {
     assert_eq!(chat.live_fields(), ["on_line"]);
     let report = chat.shutdown();
     assert!(chat.live_fields().is_empty());
+    assert!(!report.was_already_done());
+    assert!(chat.shutdown().was_already_done());
     assert_eq!(report.component(), "Chat");
     assert_eq!(
         report.to_string(),
