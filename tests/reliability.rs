@@ -685,6 +685,26 @@ mod tasks {
         );
     }
 
+    /// A `#[bounded]` map behind a tokio lock reports as bounded (len, cap,
+    /// policy); while the lock is held the node is unmeasured, never waited
+    /// for.
+    #[tokio::test]
+    async fn bounded_state_behind_a_tokio_lock_reports() {
+        #[lifecycle]
+        struct Db {
+            #[bounded(cap = 100)]
+            entries: tokio::sync::Mutex<HashMap<u64, u64>>,
+        }
+        let db = Db { entries: Default::default() };
+        let _ = db.entries.lock().await.insert(1, 1);
+        let report = db.memory_report();
+        let entries = report.find("entries").unwrap();
+        assert_eq!((entries.len(), entries.cap()), (Some(1), Some(100)));
+        let _held = db.entries.lock().await;
+        let report = db.memory_report();
+        assert_eq!(report.find("entries").unwrap().cap(), None, "held: unmeasured, not waited for");
+    }
+
     /// Defect 12: a second shutdown aborted a `JoinHandle` again, because the
     /// first abort is only processed when the runtime next polls the task.
     #[tokio::test(flavor = "current_thread")]

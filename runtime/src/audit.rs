@@ -106,6 +106,24 @@ unbounded_through!(std::cell::Cell);
 unbounded_through!(parking_lot::Mutex);
 #[cfg(feature = "parking_lot")]
 unbounded_through!(parking_lot::RwLock);
+#[cfg(feature = "tokio")]
+unbounded_through!(tokio::sync::Mutex);
+#[cfg(feature = "tokio")]
+unbounded_through!(tokio::sync::RwLock);
+
+// Unbounded channels: a queue nothing caps, the best-known leak in async
+// Rust when the receiver falls behind. (std's `SyncSender` and tokio's
+// bounded `Sender` have a capacity and are not listed.)
+unbounded! {
+    std::sync::mpsc::Sender<T> => [T];
+    std::sync::mpsc::Receiver<T> => [T];
+}
+
+#[cfg(feature = "tokio")]
+unbounded! {
+    tokio::sync::mpsc::UnboundedSender<T> => [T];
+    tokio::sync::mpsc::UnboundedReceiver<T> => [T];
+}
 impl<T: Unbounded> Unbounded for Option<T> {}
 
 /// A zero-sized stand-in for a field's type.

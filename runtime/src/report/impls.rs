@@ -285,6 +285,24 @@ macro_rules! guarded {
 
 guarded!(Mutex::try_lock, RwLock::try_read);
 
+/// tokio's locks, likewise: never waited for, unmeasured while held.
+#[cfg(feature = "tokio")]
+macro_rules! tokio_guarded {
+    ($($lock:ident::$try_lock:ident),*) => {$(
+        impl<T: MemoryReport> MemoryReport for tokio::sync::$lock<T> {
+            fn memory_report(&self) -> Report {
+                match self.$try_lock() {
+                    Ok(inner) => inner.memory_report(),
+                    Err(_) => Report::leaf::<Self>(0).unmeasured(),
+                }
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tokio")]
+tokio_guarded!(Mutex::try_lock, RwLock::try_read);
+
 impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
     for BoundedMap<K, V, S, CAP, EVICT, TTL>
 {

@@ -28,6 +28,7 @@ struct Server {
     by_name: BTreeMap<String, Session>,
     #[task]
     heartbeat: Option<TaskHandle>,
+    #[unbounded(reason = "one per worker")]
     #[task]
     workers: tokio::sync::Mutex<Vec<TaskSet>>,
     #[shutdown]
