@@ -51,7 +51,7 @@ fn bound_rule(private: &TokenStream) -> Rule {
         via: quote!(#private::{ViaPlain as _, ViaUnbounded as _}),
         message: |field| format!("field `{field}` of type `{{T}}` can grow without bound"),
         label: "an unbounded collection with no bound declared",
-        note: "add `#[bounded(cap = N)]` to cap it, or `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)",
+        note: "cap it with `#[bounded(cap = N)]` (a std collection) or use a bounded channel (`mpsc::channel(n)`), or add `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)",
     }
 }
 
