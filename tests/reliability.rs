@@ -542,7 +542,12 @@ mod tasks {
                     }
                 })
             };
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
             while workers.tasks.is_empty() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the spawner never got a task running"
+                );
                 std::thread::yield_now();
             }
             let report = workers.shutdown();
