@@ -282,3 +282,27 @@ fn extend_collect_and_size_hints() {
     let collected: BoundedDeque<u32, 2, 2> = (0..4).collect();
     assert_eq!((collected.len(), collected.stats().rejections), (2, 2));
 }
+
+/// `Unsubscribe` through `Option` and on a group: active while something is
+/// subscribed, counted, and inactive once ended or empty.
+#[test]
+fn optional_and_grouped_subscriptions_know_their_state() {
+    let bus = EventBus::new();
+    let some = Some(bus.subscribe(|_: &u8| {}));
+    let none: Option<Subscription> = None;
+    assert!(some.is_active());
+    assert_eq!(some.active_count(), 1);
+    assert!(!none.is_active());
+    assert_eq!(none.active_count(), 0);
+    some.unsubscribe();
+    assert!(!some.is_active());
+    assert_eq!(some.active_count(), 0);
+
+    let group = Subscriptions::new();
+    assert!(!group.is_active());
+    group.push(bus.subscribe(|_: &u8| {}));
+    assert!(group.is_active());
+    group.unsubscribe();
+    assert!(!group.is_active());
+    assert_eq!(bus.subscriber_count::<u8>(), 0);
+}
