@@ -173,9 +173,8 @@ impl Subscriptions {
         let mut subs = self.lock();
         let mut ended = Vec::new();
         if subs.len() == subs.capacity() {
-            let (live, gone): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut *subs).into_iter().partition(Subscription::is_active);
-            (*subs, ended) = (live, gone);
+            // In place, keeping the list's allocation; the ended ones move out.
+            ended.extend(subs.extract_if(.., |sub| !sub.is_active()));
         }
         subs.push(sub);
         drop(subs);
