@@ -70,28 +70,29 @@ impl<E: 'static> Slot<E> {
     /// code (a captured `Subscription` unsubscribes, and takes this lock).
     #[must_use = "drop the removed entry after unlocking the slot"]
     fn remove(inner: &mut SlotInner<E>, index: usize) -> Garbage<E> {
-        let Some(entry) = inner.entries[index].take() else {
-            return Garbage::default();
-        };
-        entry.active.store(false, Ordering::Release);
-        inner.free.push(index);
-        inner.occupied -= 1;
-        if entry.owner_alive.is_some() {
-            inner.weak -= 1;
+        let entry = inner.entries[index].take();
+        if let Some(entry) = &entry {
+            entry.active.store(false, Ordering::Release);
+            inner.free.push(index);
+            inner.occupied -= 1;
+            if entry.owner_alive.is_some() {
+                inner.weak -= 1;
+            }
         }
-        Garbage { entries: vec![entry], snapshot: inner.snapshot.take() }
+        let snapshot = if entry.is_some() { inner.snapshot.take() } else { None };
+        (entry, snapshot)
     }
 
     /// Drops weak entries whose owner is gone: O(entries), only when some
     /// weak subscriptions exist. Returns the live count.
     fn prune(&self) -> usize {
-        let mut garbage = Garbage::default();
+        let mut garbage = Vec::new();
         let mut inner = self.lock();
         if inner.weak > 0 {
             for index in 0..inner.entries.len() {
                 let dead = inner.entries[index].as_ref().is_some_and(|e| !e.is_live());
                 if dead {
-                    garbage.absorb(Slot::remove(&mut inner, index));
+                    garbage.push(Slot::remove(&mut inner, index));
                 }
             }
         }
@@ -103,27 +104,9 @@ impl<E: 'static> Slot<E> {
     }
 }
 
-/// Entries and snapshots taken out of a slot under its lock, to be dropped
-/// once the lock is released.
-struct Garbage<E> {
-    entries: Vec<Arc<Entry<E>>>,
-    snapshot: Option<Arc<[Arc<Entry<E>>]>>,
-}
-
-impl<E> Default for Garbage<E> {
-    fn default() -> Self {
-        Garbage { entries: Vec::new(), snapshot: None }
-    }
-}
-
-impl<E> Garbage<E> {
-    fn absorb(&mut self, other: Garbage<E>) {
-        self.entries.extend(other.entries);
-        if self.snapshot.is_none() {
-            self.snapshot = other.snapshot;
-        }
-    }
-}
+/// An entry and the stale snapshot taken out of a slot under its lock, to be
+/// dropped once the lock is released.
+type Garbage<E> = (Option<Arc<Entry<E>>>, Option<Arc<[Arc<Entry<E>>]>>);
 
 /// What the type map holds per event type: the slot, twice typed.
 #[derive(Clone)]
@@ -207,7 +190,7 @@ impl<E: 'static> Handle for BusHandle<E> {
         {
             Slot::remove(&mut inner, self.index)
         } else {
-            Garbage::default()
+            (None, None)
         };
         drop(inner);
         drop(garbage);
