@@ -19,7 +19,7 @@ fn main() {
         active_websockets: HashMap::new(),
     };
     for id in 0..1_500 {
-        manager.closed_websockets.insert(id).unwrap();
+        manager.closed_websockets.insert(id);
     }
     manager.active_websockets.insert(7, "ada".into());
     let report = manager.memory_report();

@@ -10,9 +10,10 @@ pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKin
 #[cfg(feature = "nats")]
 pub use leakproof_runtime::nats;
 pub use leakproof_runtime::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Cancel, Clock, DeepHeap, EventBus,
-    Evict, EvictReason, Growth, GrowthWatch, Kind, Lifecycle, ManualClock, MemoryReport, Metric,
-    Rejected, Report, Seen, ShutdownReport, Subscription, Subscriptions, SystemClock, Unsubscribe,
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, BuildError, Builder, Cancel, Clock, DeepHeap,
+    EventBus, Evict, EvictReason, Fifo, Growth, GrowthWatch, Guarded, KeepIf, KeyOnly, Kind,
+    Lifecycle, Lru, ManualClock, MemoryReport, Metric, Policy, Reject, Rejected, Report, Seen,
+    SharedReads, ShutdownReport, Sieve, Subscription, Subscriptions, SystemClock, Unsubscribe,
 };
 #[cfg(feature = "tokio")]
 pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};

@@ -37,12 +37,12 @@ fn memory_follows_live_entries() {
     });
     let before = live_bytes();
     for key in 0..N {
-        burst.insert(key).unwrap();
+        burst.insert(key);
     }
     let one_burst = live_bytes() - before;
     clock.advance(Duration::from_secs(61));
     for key in N..2 * N {
-        burst.insert(key).unwrap();
+        burst.insert(key);
     }
     let after_two = live_bytes() - before;
     assert_eq!(burst.len() as u64, N, "only the second burst is held");
@@ -60,7 +60,7 @@ fn memory_follows_live_entries() {
     let (small, bytes) = held(|| {
         let mut set = BoundedSet::<u64>::with_cap(1_000_000);
         for key in 0..10 {
-            set.insert(key).unwrap();
+            set.insert(key);
         }
         set
     });
@@ -78,11 +78,11 @@ fn memory_follows_live_entries() {
     let mut samples = Vec::with_capacity(100); // allocated before measuring
     let before = live_bytes();
     for key in 0..10_000 {
-        map.insert(key, key).unwrap();
+        map.insert(key, key);
     }
     let full = live_bytes() - before;
     for key in 10_000..1_000_000 {
-        map.insert(key, key).unwrap();
+        map.insert(key, key);
         if key % 10_000 == 0 {
             samples.push(live_bytes() - before);
         }

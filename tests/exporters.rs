@@ -19,7 +19,7 @@ struct Tracker {
 fn tracker() -> Tracker {
     let mut t = Tracker { closed: Default::default() };
     for id in 0..15 {
-        t.closed.insert(id).unwrap();
+        t.closed.insert(id);
     }
     t
 }
@@ -33,7 +33,7 @@ fn reports_serialize() {
     let closed = &json["children"][0];
     assert_eq!(closed["name"], "closed");
     assert_eq!(closed["kind"], "bounded");
-    assert_eq!(closed["evict"], "lru");
+    assert_eq!(closed["evict"], "sieve");
     assert_eq!((closed["len"].as_u64(), closed["cap"].as_u64()), (Some(10), Some(10)));
     assert_eq!(closed["stats"]["evictions"], 5);
 }

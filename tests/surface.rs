@@ -10,13 +10,13 @@ use leakproof::{BoundedDeque, BoundedMap, BoundedSet, Evict, ManualClock, Outcom
 
 #[test]
 fn rejected_shows_the_value_it_hands_back() {
-    let mut full = BoundedSet::<u32>::builder().cap(1).evict(Evict::Reject).build();
+    let mut full = BoundedSet::<u32>::builder().cap(1).reject().build();
     full.insert(1).unwrap();
     let rejected = full.insert(2).unwrap_err();
     assert_eq!(format!("{rejected:?}"), "Rejected(2)");
     assert_eq!(
         rejected.to_string(),
-        "insert rejected: the collection is full (evict = \"reject\")"
+        "insert rejected: the collection is full and may evict nothing"
     );
     assert_eq!(rejected, Rejected(2));
     assert_eq!(rejected.into_inner(), 2);
@@ -26,11 +26,11 @@ fn rejected_shows_the_value_it_hands_back() {
 fn collections_debug_as_their_config_and_contents() {
     let mut map = BoundedMap::<u32, &str>::builder()
         .cap(4)
-        .evict(Evict::Fifo)
+        .fifo()
         .ttl(Duration::from_secs(30))
         .clock(ManualClock::new())
         .build();
-    map.insert(1, "a").unwrap();
+    assert_eq!(map.insert(1, "a"), None);
     assert_eq!(
         format!("{map:?}"),
         r#"BoundedMap { config: Config { cap: 4, evict: Fifo, ttl: 30s }, entries: {1: "a"} }"#
@@ -40,23 +40,23 @@ fn collections_debug_as_their_config_and_contents() {
     assert_eq!(map.clone().into_iter().collect::<Vec<_>>(), [(1, "a")]);
 
     let mut set = BoundedSet::<u32>::with_cap(2);
-    set.insert(7).unwrap();
+    assert!(set.insert(7));
     assert_eq!(
         format!("{set:?}"),
-        "BoundedSet { config: Config { cap: 2, evict: Lru }, values: {7} }"
+        "BoundedSet { config: Config { cap: 2, evict: Sieve }, values: {7} }"
     );
     assert_eq!(format!("{:?}", set.iter()), "Iter { .. }");
     assert_eq!(format!("{:?}", set.clone().into_iter()), "IntoIter { .. }");
     assert_eq!(set.clone().into_iter().collect::<Vec<_>>(), [7]);
 
     let mut deque = BoundedDeque::<u8>::with_cap(3);
-    deque.push_back(1).unwrap();
+    deque.push_back(1);
     assert_eq!(
         format!("{deque:?}"),
         "BoundedDeque { config: Config { cap: 3, evict: Fifo }, values: [1] }"
     );
 
-    let builder = BoundedSet::<u32>::builder().cap(9).evict(Evict::Reject);
+    let builder = BoundedSet::<u32>::builder().cap(9).reject();
     assert_eq!(format!("{builder:?}"), "Builder { cap: 9, evict: Reject, ttl: None, .. }");
 }
 
@@ -65,12 +65,12 @@ fn collection_accessors() {
     let clock = ManualClock::new();
     let mut map = BoundedMap::<u32, u32>::builder()
         .cap(3)
-        .evict(Evict::Fifo)
+        .fifo()
         .ttl(Duration::from_millis(5))
         .clock(clock.clone())
         .build();
     assert!(map.is_empty());
-    map.insert(1, 1).unwrap();
+    map.insert(1, 1);
     assert!(!map.is_empty());
     assert_eq!(map.cap(), 3);
     assert_eq!(map.evict_policy(), Evict::Fifo);
@@ -78,7 +78,7 @@ fn collection_accessors() {
     assert!(map.heap_bytes() > 0);
     assert_eq!(BoundedMap::<u32, u32>::with_cap(3).ttl(), None);
 
-    let mut deque = BoundedDeque::<u32>::builder().cap(2).evict(Evict::Reject).build();
+    let mut deque = BoundedDeque::<u32>::builder().cap(2).reject().build();
     assert!(deque.is_empty());
     assert_eq!(deque.heap_bytes(), 0);
     deque.push_back(5).unwrap();
@@ -88,20 +88,25 @@ fn collection_accessors() {
     assert_eq!(deque.heap_bytes(), deque.cap().min(4) * size_of::<u32>());
 }
 
-/// The configuration `#[bounded]` writes into the type's const parameters
-/// (policy code, TTL in nanoseconds) is what `Default` builds.
+/// The configuration `#[bounded]` writes into the type's parameters (policy
+/// type, cap, TTL in nanoseconds) is what `Default` builds.
 #[test]
-fn const_parameters_configure_default() {
+fn type_parameters_configure_default() {
+    use leakproof::{Fifo, Lru, Reject, Sieve};
     use std::collections::hash_map::RandomState;
-    let fifo = BoundedMap::<u32, u32, RandomState, 4, 1, 0>::default();
+    let fifo = BoundedMap::<u32, u32, RandomState, Fifo, 4, 0>::default();
     assert_eq!((fifo.cap(), fifo.evict_policy(), fifo.ttl()), (4, Evict::Fifo, None));
-    let reject = BoundedSet::<u32, RandomState, 2, 2, 5_000_000>::default();
+    let sieve = BoundedMap::<u32, u32, RandomState, Sieve, 4, 0>::default();
+    assert_eq!(sieve.evict_policy(), Evict::Sieve);
+    let lru = BoundedSet::<u32, RandomState, Lru, 4, 0>::default();
+    assert_eq!(lru.evict_policy(), Evict::Lru);
+    let reject = BoundedSet::<u32, RandomState, Reject, 2, 5_000_000>::default();
     assert_eq!(
         (reject.cap(), reject.evict_policy(), reject.ttl()),
         (2, Evict::Reject, Some(Duration::from_millis(5)))
     );
-    let lru = BoundedDeque::<u32, 3, 0>::default();
-    assert_eq!((lru.cap(), lru.evict_policy()), (3, Evict::Lru));
+    let fifo = BoundedDeque::<u32, Fifo, 3>::default();
+    assert_eq!((fifo.cap(), fifo.evict_policy()), (3, Evict::Fifo));
 }
 
 /// Exact on a 64-bit target, where the sizes are known: per event type, the
@@ -257,7 +262,8 @@ fn extend_collect_and_size_hints() {
     assert_eq!(map.len(), 3);
     assert_eq!(map.stats().evictions, 2);
     assert_eq!(map.iter().size_hint(), (3, Some(3)));
-    let collected: BoundedMap<u32, u32, RandomState, 2, 2, 0> = (0..4).map(|k| (k, k)).collect();
+    let collected: BoundedMap<u32, u32, RandomState, leakproof::Reject, 2, 0> =
+        (0..4).map(|k| (k, k)).collect();
     assert_eq!((collected.len(), collected.stats().rejections), (2, 2));
 
     let mut set = BoundedSet::<u32>::with_cap(2);
@@ -265,7 +271,7 @@ fn extend_collect_and_size_hints() {
     assert_eq!(set.len(), 2);
     assert_eq!(set.iter().size_hint(), (2, Some(2)));
     assert_eq!(set.iter().count(), 2);
-    let collected: BoundedSet<u32, RandomState, 5, 0, 0> = (0..3).collect();
+    let collected: BoundedSet<u32, RandomState, leakproof::Sieve, 5, 0> = (0..3).collect();
     assert_eq!(collected.len(), 3);
 
     let mut expiring = BoundedSet::<u32>::builder()
@@ -273,13 +279,13 @@ fn extend_collect_and_size_hints() {
         .ttl(Duration::from_secs(1))
         .clock(ManualClock::new())
         .build();
-    expiring.insert(1).unwrap();
+    expiring.insert(1);
     assert_eq!(expiring.iter().size_hint(), (0, Some(1)));
 
     let mut deque = BoundedDeque::<u32>::with_cap(2);
     deque.extend([1, 2, 3]);
     assert_eq!(deque.iter().copied().collect::<Vec<_>>(), [2, 3]);
-    let collected: BoundedDeque<u32, 2, 2> = (0..4).collect();
+    let collected: BoundedDeque<u32, leakproof::Reject, 2> = (0..4).collect();
     assert_eq!((collected.len(), collected.stats().rejections), (2, 2));
 }
 

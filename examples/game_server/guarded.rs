@@ -65,7 +65,7 @@ impl ConnectionManager {
     fn closed(&self, socket: u64) {
         if lock(&self.active_websockets).remove(&socket).is_some() {
             // LRU: a full set forgets the oldest id; nothing to handle.
-            let _ = lock(&self.closed_websockets).insert(socket);
+            lock(&self.closed_websockets).insert(socket);
         }
     }
 
@@ -140,8 +140,8 @@ impl PlayerCache {
         cache
     }
 
-    /// A player left: their profile counts as used (under LRU it is kept
-    /// over profiles nobody touched).
+    /// A player left: their profile counts as used (SIEVE keeps it over
+    /// profiles nobody touched since the hand last passed).
     fn seen(&self, player: u64) {
         let _ = lock(&self.players).get(&player);
     }
@@ -149,7 +149,7 @@ impl PlayerCache {
     fn load(&self, player: u64) {
         let mut players = lock(&self.players);
         if players.get(&player).is_none() {
-            let _ = players.insert(player, Profile::load(player));
+            players.insert(player, Profile::load(player));
         }
     }
 }
@@ -225,9 +225,9 @@ impl ChatService {
         let room = lock(&self.members).get(&line.socket).copied();
         let text = chat_text(room, line);
         // Both are bounded deques: when full, the oldest line goes (counted
-        // as an eviction), so `push_back` cannot fail here.
-        let _ = lock(&self.history).push_back(Arc::clone(&text));
-        let _ = lock(&self.pending).push_back(Arc::clone(&text));
+        // as an eviction); `push_back` returns `()`, as std's.
+        lock(&self.history).push_back(Arc::clone(&text));
+        lock(&self.pending).push_back(Arc::clone(&text));
         if let Some(room) = room {
             deliver_to_room(bus, &self.rooms, room, &text);
         }

@@ -8,7 +8,9 @@
 use darling::Error;
 use darling::error::Accumulator;
 use quote::ToTokens;
-use syn::Type;
+use syn::{Generics, Type};
+
+use crate::model::attrs::Policy;
 
 use crate::model::collection::SUPPORTED;
 use crate::model::{Bound, Bounded, Container};
@@ -17,13 +19,19 @@ use crate::model::{Bound, Bounded, Container};
 pub fn validate(container: &Container, errors: &mut Accumulator) {
     for field in &container.fields {
         if let Bound::Bounded(bounded) = &field.bound {
-            validate_bounded(bounded, &field.ty, errors);
+            validate_bounded(bounded, &field.ty, &container.item.generics, errors);
         }
     }
 }
 
-/// A `#[bounded]` attribute against the type it annotates.
-pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) {
+/// A `#[bounded]` attribute against the type it annotates and the generics
+/// of the item it sits in.
+pub fn validate_bounded(
+    bounded: &Bounded,
+    ty: &Type,
+    generics: &Generics,
+    errors: &mut Accumulator,
+) {
     let Some(collection) = &bounded.collection else {
         errors.push(
             Error::custom(format!(
@@ -44,6 +52,38 @@ pub fn validate_bounded(bounded: &Bounded, ty: &Type, errors: &mut Accumulator) 
             ))
             .with_span(&ttl.span()),
         );
+    }
+    let sequence = !collection.kind.supports_ttl();
+    if let Some(policy) = &bounded.policy
+        && sequence
+        && matches!(**policy, Policy::Sieve | Policy::Lru)
+    {
+        errors.push(
+            Error::custom(format!(
+                "`evict = \"{}\"` does not apply to a `{}`: its values are never looked up, so it evicts in order; use `evict = \"fifo\"` (the default: drop the oldest) or `evict = \"reject\"`",
+                policy.name(),
+                collection.kind.name()
+            ))
+            .with_span(&policy.span()),
+        );
+    }
+    if let Some(keep_if) = &bounded.keep_if {
+        if sequence {
+            errors.push(
+                Error::custom(format!(
+                    "`keep_if` does not apply to a `{}`: it always drops its oldest value; guard a `HashMap` or `HashSet` instead, or use `evict = \"reject\"`",
+                    collection.kind.name()
+                ))
+                .with_span(&keep_if.0),
+            );
+        } else if generics.params.iter().next().is_some() {
+            errors.push(
+                Error::custom(
+                    "`keep_if` is not supported inside a generic item yet: build the collection at run time with `.builder().keep_if(|k, v| ..)` instead",
+                )
+                .with_span(&keep_if.0),
+            );
+        }
     }
 }
 

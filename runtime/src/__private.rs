@@ -33,12 +33,8 @@ pub fn shutdown_on_drop<T: Lifecycle + ?Sized>(component: &T) {
 }
 pub use std::collections::hash_map::RandomState;
 
-/// Const-parameter codes for the eviction policy (see `Evict::from_const`).
-pub const EVICT_LRU: u8 = 0;
-/// See [`EVICT_LRU`].
-pub const EVICT_FIFO: u8 = 1;
-/// See [`EVICT_LRU`].
-pub const EVICT_REJECT: u8 = 2;
+/// The policy types `#[bounded(evict = "...", keep_if = ...)]` writes.
+pub use crate::bounded::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};
 
 // Identity checks behind `#[bounded]`: the rewrite decides by the type's
 // last path segment, and these make the compiler confirm that the written

@@ -22,8 +22,9 @@ pub mod tasks;
 pub mod __private;
 
 pub use bounded::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Builder, Clock, Evict, EvictReason,
-    ManualClock, Rejected, SystemClock,
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, BuildError, Builder, Clock, Evict,
+    EvictReason, Fifo, Guarded, KeepIf, KeyOnly, Lru, ManualClock, Policy, Reject, Rejected,
+    SharedReads, Sieve, SystemClock,
 };
 pub use events::EventBus;
 pub use lifecycle::{

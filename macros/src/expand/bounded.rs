@@ -8,10 +8,10 @@
 //! the type also keeps the user's `use` of it alive), and, for a cap given as a
 //! const expression, that it is at least 1.
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Path, Type};
+use syn::{Ident, Path, Type, Visibility};
 
 use crate::model::Bounded;
 use crate::model::attrs::{Cap, MAX_CAP};
@@ -19,7 +19,13 @@ use crate::model::collection::CollectionKind;
 
 /// The runtime type the field becomes, or `None` when the written type is
 /// not a collection this attribute rewrites (an error was already pushed).
-pub fn rewrite_type(bounded: &Bounded, ty: &Type, krate: &Path) -> Option<Type> {
+/// `guard` names the generated eviction guard when there is one.
+pub fn rewrite_type(
+    bounded: &Bounded,
+    ty: &Type,
+    krate: &Path,
+    guard: Option<&Ident>,
+) -> Option<Type> {
     let collection = bounded.collection.as_ref()?;
     let private = quote!(#krate::__private);
     let cap = match &bounded.cap {
@@ -34,7 +40,11 @@ pub fn rewrite_type(bounded: &Bounded, ty: &Type, krate: &Path) -> Option<Type> 
         // struct's type shape so the user sees no cascade.
         None => quote!(1),
     };
-    let evict = proc_macro2::Literal::u8_unsuffixed(bounded.policy.code());
+    let policy = Ident::new(bounded.effective_policy().type_name(), Span::call_site());
+    let policy = match guard {
+        Some(guard) => quote!(#private::Guarded<#private::#policy, #guard>),
+        None => quote!(#private::#policy),
+    };
     let ttl =
         proc_macro2::Literal::u64_unsuffixed(bounded.ttl.as_ref().map_or(0, |ttl| ttl.nanos()));
     let hasher = match &collection.hasher {
@@ -44,13 +54,13 @@ pub fn rewrite_type(bounded: &Bounded, ty: &Type, krate: &Path) -> Option<Type> 
     let elements = &collection.elements;
     let tokens = match collection.kind {
         CollectionKind::HashSet => {
-            quote!(#private::BoundedSet<#(#elements,)* #hasher, #cap, #evict, #ttl>)
+            quote!(#private::BoundedSet<#(#elements,)* #hasher, #policy, #cap, #ttl>)
         }
         CollectionKind::HashMap => {
-            quote!(#private::BoundedMap<#(#elements,)* #hasher, #cap, #evict, #ttl>)
+            quote!(#private::BoundedMap<#(#elements,)* #hasher, #policy, #cap, #ttl>)
         }
         CollectionKind::Vec | CollectionKind::VecDeque => {
-            quote!(#private::BoundedDeque<#(#elements,)* #cap, #evict>)
+            quote!(#private::BoundedDeque<#(#elements,)* #policy, #cap>)
         }
     };
     let new: Type = syn::parse2(tokens).ok()?;
@@ -97,5 +107,70 @@ pub fn cap_check(bounded: &Bounded) -> TokenStream {
             ::core::assert!(__LEAKPROOF_CAP != 0, "{}", #zero);
             ::core::assert!(__LEAKPROOF_CAP <= #max, "{}", #big);
         };
+    }
+}
+
+/// The name of the eviction guard generated for `#[bounded(keep_if = ..)]`
+/// on `owner`'s `field` (or on the alias `owner`), when one is generated:
+/// only for a hashed collection outside a generic item (anything else was
+/// reported by validation).
+pub fn guard_ident(
+    bounded: &Bounded,
+    owner: &Ident,
+    field: Option<&str>,
+    generic: bool,
+) -> Option<Ident> {
+    let keep_if = bounded.keep_if.as_ref()?;
+    let collection = bounded.collection.as_ref()?;
+    if generic || !collection.kind.supports_ttl() {
+        return None;
+    }
+    let name = match field {
+        Some(field) => format_ident!("__LeakproofKeep_{}_{}", owner, field),
+        None => format_ident!("__LeakproofKeep_{}", owner),
+    };
+    Some(Ident::new(&name.to_string(), keep_if.0.span()))
+}
+
+/// The guard type: a unit struct whose `KeepIf` impl calls the user's
+/// function, so the guard lives in the field's type and `Default` builds
+/// it. The call is spanned on the path, so a function of the wrong shape is
+/// reported there.
+pub fn guard_item(bounded: &Bounded, ident: &Ident, vis: &Visibility, krate: &Path) -> TokenStream {
+    let (Some(keep_if), Some(collection)) = (&bounded.keep_if, &bounded.collection) else {
+        return TokenStream::new();
+    };
+    let path = &keep_if.0;
+    let elements = &collection.elements;
+    let keep = match elements.as_slice() {
+        [key, value] => quote_spanned! {path.span()=>
+            fn keep(&self, key: &#key, value: &#value) -> bool {
+                #path(key, value)
+            }
+        },
+        [value] => quote_spanned! {path.span()=>
+            fn keep(&self, value: &#value, _: &()) -> bool {
+                #path(value)
+            }
+        },
+        _ => return TokenStream::new(),
+    };
+    let (key, value) = match elements.as_slice() {
+        [key, value] => (quote!(#key), quote!(#value)),
+        [value] => (quote!(#value), quote!(())),
+        _ => return TokenStream::new(),
+    };
+    quote! {
+        /// The eviction guard `#[bounded(keep_if = ..)]` generated.
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Default)]
+        #vis struct #ident;
+
+        #[automatically_derived]
+        impl #krate::__private::KeepIf<#key, #value> for #ident {
+            #[inline]
+            #keep
+        }
     }
 }

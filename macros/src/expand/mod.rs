@@ -31,6 +31,10 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
 
     let mut checks = Vec::new();
     let mut items = Vec::new();
+    let mut guards = Vec::new();
+    let owner = container.item.ident.clone();
+    let vis = container.item.vis.clone();
+    let generic = !container.item.generics.params.is_empty();
     let field_types = container.item.fields.iter_mut().map(|f| &mut f.ty);
     for (model, ty) in container.fields.iter().zip(field_types) {
         if let Bound::Bounded(b) = &model.bound {
@@ -39,7 +43,13 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
             let cap = bounded::cap_check(b);
             checks.push(quote!(#(#cfgs)* { #identity }));
             items.push(quote!(#(#cfgs)* const _: () = { #cap };));
-            if let Some(new_ty) = bounded::rewrite_type(b, &model.ty, &krate) {
+            let name = model.name().unwrap_or_default();
+            let guard = bounded::guard_ident(b, &owner, Some(&name), generic);
+            if let Some(guard) = &guard {
+                let item = bounded::guard_item(b, guard, &vis, &krate);
+                guards.push(quote!(#(#cfgs)* #item));
+            }
+            if let Some(new_ty) = bounded::rewrite_type(b, &model.ty, &krate, guard.as_ref()) {
                 *ty = new_ty;
             }
         }
@@ -51,6 +61,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let checks = check_fn(&item.generics, &checks, Some(&item.ident));
     let errors = fallback::errors(errors);
     quote! {
+        #(#guards)*
         #item
         #lifecycle
         #report
@@ -81,15 +92,22 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     let Bound::Bounded(b) = field::parse_bounded(&attr, &alias.ty, &mut errors) else {
         unreachable!("parse_bounded always returns Bound::Bounded")
     };
-    check::validate_bounded(&b, &alias.ty, &mut errors);
+    check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
     let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], None);
     let cap_check = bounded::cap_check(&b);
-    if let Some(new_ty) = bounded::rewrite_type(&b, &alias.ty, &krate) {
+    let generic = !alias.generics.params.is_empty();
+    let guard = bounded::guard_ident(&b, &alias.ident, None, generic);
+    let guard_item = match &guard {
+        Some(guard) => bounded::guard_item(&b, guard, &alias.vis, &krate),
+        None => TokenStream::new(),
+    };
+    if let Some(new_ty) = bounded::rewrite_type(&b, &alias.ty, &krate, guard.as_ref()) {
         *alias.ty = new_ty;
     }
     let errors = fallback::errors(errors);
     quote! {
+        #guard_item
         #alias
         const _: () = {
             #checks

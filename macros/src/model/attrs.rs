@@ -7,12 +7,13 @@ use darling::util::SpannedValue;
 use darling::{Error, FromMeta};
 use syn::{Expr, Lit, Path, UnOp};
 
-/// `#[bounded(cap = N, evict = "...", ttl = "...")]`.
+/// `#[bounded(cap = N, evict = "...", ttl = "...", keep_if = path)]`.
 #[derive(Debug, FromMeta)]
 pub struct BoundedArgs {
     pub cap: Option<Cap>,
     pub evict: Option<SpannedValue<Policy>>,
     pub ttl: Option<SpannedValue<Ttl>>,
+    pub keep_if: Option<KeepIf>,
     /// Path to the `leakproof` crate, for the standalone alias form.
     #[darling(rename = "crate")]
     pub krate: Option<Path>,
@@ -67,6 +68,23 @@ impl FromMeta for Hook {
             Expr::Path(path) => Ok(Hook(path.clone())),
             _ => Err(Error::custom(
                 "`on_shutdown` takes the path of a `fn(&self)` method, unquoted: `on_shutdown = Self::flush`",
+            )
+            .with_span(expr)),
+        }
+    }
+}
+
+/// `keep_if = path::to::fn`: the eviction guard.
+#[derive(Debug, Clone)]
+pub struct KeepIf(pub syn::ExprPath);
+
+impl FromMeta for KeepIf {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Group(group) => KeepIf::from_expr(&group.expr),
+            Expr::Path(path) => Ok(KeepIf(path.clone())),
+            _ => Err(Error::custom(
+                "`keep_if` takes the path of a function, unquoted: `keep_if = still_listened` with `fn still_listened(key: &K, value: &V) -> bool` (for a set, `fn(&T) -> bool`)",
             )
             .with_span(expr)),
         }
@@ -166,6 +184,7 @@ impl FromMeta for Cap {
 /// An eviction policy name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
+    Sieve,
     Lru,
     Fifo,
     Reject,
@@ -173,30 +192,42 @@ pub enum Policy {
 
 impl FromMeta for Policy {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        expect_string(expr, "evict", "`evict = \"lru\"`, `\"fifo\"` or `\"reject\"`")
+        expect_string(expr, "evict", "`evict = \"sieve\"`, `\"lru\"`, `\"fifo\"` or `\"reject\"`")
             .and_then(|s| Self::from_string(&s))
             .map_err(|err| err.with_span(expr))
     }
 
     fn from_string(value: &str) -> darling::Result<Self> {
         match value {
+            "sieve" => Ok(Policy::Sieve),
             "lru" => Ok(Policy::Lru),
             "fifo" => Ok(Policy::Fifo),
             "reject" => Ok(Policy::Reject),
             other => Err(Error::custom(format!(
-                "unknown eviction policy `{other}`: use `evict = \"lru\"` (the default), `evict = \"fifo\"` or `evict = \"reject\"`"
+                "unknown eviction policy `{other}`: use `evict = \"sieve\"` (the default), `evict = \"lru\"`, `evict = \"fifo\"` or `evict = \"reject\"`"
             ))),
         }
     }
 }
 
 impl Policy {
-    /// The const-parameter code the runtime reads (`Evict::from_const`).
-    pub fn code(self) -> u8 {
+    /// The runtime's policy type.
+    pub fn type_name(self) -> &'static str {
         match self {
-            Policy::Lru => 0,
-            Policy::Fifo => 1,
-            Policy::Reject => 2,
+            Policy::Sieve => "Sieve",
+            Policy::Lru => "Lru",
+            Policy::Fifo => "Fifo",
+            Policy::Reject => "Reject",
+        }
+    }
+
+    /// As written in the attribute.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Sieve => "sieve",
+            Policy::Lru => "lru",
+            Policy::Fifo => "fifo",
+            Policy::Reject => "reject",
         }
     }
 }

@@ -3,10 +3,9 @@
 use darling::util::SpannedValue;
 use darling::{Error, FromMeta};
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
 use syn::{Attribute, Ident, Meta, Type};
 
-use super::attrs::{BoundedArgs, Cap, Policy, Ttl, UnboundedArgs};
+use super::attrs::{BoundedArgs, Cap, KeepIf, Policy, Ttl, UnboundedArgs};
 use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
@@ -54,11 +53,25 @@ impl Teardown {
 #[derive(Debug, Clone)]
 pub struct Bounded {
     pub cap: Option<Cap>,
-    pub policy: SpannedValue<Policy>,
+    /// As written; `None` takes the collection's default (`sieve` for hashed
+    /// collections, `fifo` for sequences).
+    pub policy: Option<SpannedValue<Policy>>,
     pub ttl: Option<SpannedValue<Ttl>>,
+    pub keep_if: Option<KeepIf>,
     /// `None` when the written type is not a supported collection.
     pub collection: Option<Collection>,
     pub krate: Option<syn::Path>,
+}
+
+impl Bounded {
+    /// The policy the rewrite uses: as written, or the collection's default.
+    pub fn effective_policy(&self) -> Policy {
+        match (&self.policy, &self.collection) {
+            (Some(policy), _) => **policy,
+            (None, Some(c)) if !c.kind.supports_ttl() => Policy::Fifo,
+            (None, _) => Policy::Sieve,
+        }
+    }
 }
 
 /// A field carries at most one attribute of each kind: a bound
@@ -167,7 +180,6 @@ pub fn parse_bounded(
         Meta::List(_) => errors.handle(BoundedArgs::from_meta(&attr.meta)),
         _ => None,
     };
-    let attr_span = attr.span();
     let cap = args.as_ref().and_then(|a| a.cap.clone());
     // When another key failed, darling returns no args at all: look for
     // `cap` directly so a missing one is still reported in the same build.
@@ -190,12 +202,11 @@ pub fn parse_bounded(
         );
     }
     let collection = Collection::from_type(ty);
-    let default_policy = SpannedValue::new(Policy::Lru, attr_span);
-    let (policy, ttl, krate) = match args {
-        Some(args) => (args.evict.unwrap_or(default_policy), args.ttl, args.krate),
-        None => (default_policy, None, None),
+    let (policy, ttl, keep_if, krate) = match args {
+        Some(args) => (args.evict, args.ttl, args.keep_if, args.krate),
+        None => (None, None, None, None),
     };
-    Bound::Bounded(Box::new(Bounded { cap, policy, ttl, collection, krate }))
+    Bound::Bounded(Box::new(Bounded { cap, policy, ttl, keep_if, collection, krate }))
 }
 
 fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Bound {

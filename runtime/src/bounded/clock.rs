@@ -46,7 +46,7 @@ impl Clock for SystemClock {
 ///     .ttl(Duration::from_secs(30))
 ///     .clock(clock.clone())
 ///     .build();
-/// sessions.insert(1, "alice").unwrap();
+/// sessions.insert(1, "alice");
 /// clock.advance(Duration::from_secs(31));
 /// assert_eq!(sessions.get(&1), None);
 /// ```

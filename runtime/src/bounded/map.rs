@@ -1,4 +1,4 @@
-//! [`BoundedMap`] and its iterators.
+//! [`BoundedMap`], its entry API and its iterators.
 
 use std::borrow::Borrow;
 use std::collections::hash_map::RandomState;
@@ -7,72 +7,116 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
 use super::table::{IntoLive, Live, Table};
-use super::{BoundStats, Builder, Config, Evict, EvictReason, Rejected};
+use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
 
 /// A `HashMap` that never holds more than `cap` entries.
 ///
-/// What `#[bounded(cap = N, ...)]` turns a `HashMap<K, V>` field into. The
-/// const parameters carry the attribute's configuration so that
-/// `Default::default()` builds it as declared: `CAP` (0 = set at run time),
-/// `EVICT` (0 = LRU, 1 = FIFO, 2 = reject, see [`Evict`]) and `TTL` in
-/// nanoseconds (0 = none). Written by hand, `BoundedMap<K, V>` with
-/// [`with_cap`](Self::with_cap) or [`builder`](Self::builder) is the usual form.
+/// What `#[bounded(cap = N, ...)]` turns a `HashMap<K, V>` field into, and a
+/// drop-in for it: `insert` returns `Option<V>`, `get` and `contains_key`
+/// take `&self`, and `entry` works as std's does. The type parameters carry
+/// the configuration, so `Default::default()` builds the map as declared:
+/// `S` the hasher, `P` the eviction policy ([`Sieve`](super::Sieve) by
+/// default, [`Lru`], [`Fifo`](super::Fifo), [`Reject`](super::Reject), or a
+/// [`Guarded`] one), `CAP` (0 = set at run time) and `TTL` in nanoseconds (0
+/// = none). Written by hand, `BoundedMap<K, V>` with
+/// [`with_cap`](Self::with_cap) or [`builder`](Self::builder) is the usual
+/// form.
 ///
-/// Reads that count as a use under LRU, and update the hit/miss counters:
+/// Reads that count as a use, and update the hit/miss counters:
 /// [`get`](Self::get), [`get_mut`](Self::get_mut),
-/// [`contains_key`](Self::contains_key). [`peek`](Self::peek) reads through
-/// `&self` without counting, so shared reads work under an `RwLock`.
+/// [`contains_key`](Self::contains_key), [`get_key_value`](Self::get_key_value)
+/// and [`entry`](Self::entry). They take `&self` under every policy but
+/// [`Lru`] (where a use relinks the entry, so they take `&mut self`).
+/// [`peek`](Self::peek) never counts.
 ///
 /// ```
-/// use leakproof_runtime::{BoundedMap, Evict};
+/// use leakproof_runtime::BoundedMap;
 ///
-/// let mut cache = BoundedMap::<&str, u32>::with_cap(2);
-/// cache.insert("a", 1).unwrap();
-/// cache.insert("b", 2).unwrap();
-/// cache.get("a");                      // "a" is now the most recently used
-/// cache.insert("c", 3).unwrap();       // evicts "b", the least recently used
-/// assert_eq!(cache.peek("b"), None);
-/// assert_eq!(cache.len(), 2);
-/// assert_eq!(cache.stats().evictions, 1);
+/// let mut sessions = BoundedMap::<&str, u32>::with_cap(2);
+/// assert_eq!(sessions.insert("a", 1), None);      // std's return type
+/// assert_eq!(sessions.insert("a", 10), Some(1));
+/// sessions.insert("b", 2);
+/// assert_eq!(sessions.get("a"), Some(&10));        // `&self`; marks "a" visited
+/// sessions.insert("c", 3);                         // evicts "b": unvisited
+/// assert!(!sessions.contains_key("b"));
+/// *sessions.entry("c").or_insert(0) += 1;
+/// assert_eq!(sessions.get("c"), Some(&4));
+/// assert_eq!(sessions.stats().evictions, 1);
+/// ```
 ///
-/// let mut pending = BoundedMap::<u64, String>::builder().cap(1).evict(Evict::Reject).build();
+/// A map that may refuse says so in its type, and its `insert` returns a
+/// `Result` that hands the entry back:
+///
+/// ```
+/// use leakproof_runtime::BoundedMap;
+///
+/// let mut pending = BoundedMap::<u64, String>::builder().cap(1).reject().build();
 /// pending.insert(1, "first".into()).unwrap();
 /// let rejected = pending.insert(2, "second".into()).unwrap_err();
 /// assert_eq!(rejected.into_inner(), (2, "second".to_string()));
 /// ```
+///
+/// What cannot exist: `reserve` past the cap (it is accepted and does
+/// nothing: the map grows towards its cap on its own), `with_capacity`
+/// (the cap is the capacity), and `get_many_mut` (not yet).
 pub struct BoundedMap<
     K,
     V,
     S = RandomState,
+    P = super::Sieve,
     const CAP: usize = 0,
-    const EVICT: u8 = 0,
     const TTL: u64 = 0,
 > {
     table: Table<K, V, S>,
+    policy: P,
 }
 
-impl<K, V, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64>
-    BoundedMap<K, V, S, CAP, EVICT, TTL>
+fn ttl_of_const(ttl: u64) -> Option<Duration> {
+    (ttl > 0).then(|| Duration::from_nanos(ttl))
+}
+
+impl<K, V, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64>
+    BoundedMap<K, V, S, P, CAP, TTL>
 {
-    /// An empty map holding at most `cap` entries, evicting the least
-    /// recently used.
+    /// An empty map holding at most `cap` entries, under the type's policy
+    /// (SIEVE unless written otherwise) and TTL.
     ///
     /// # Panics
     /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
     pub fn with_cap(cap: usize) -> Self {
-        Self::from_config(Config::new(cap, Evict::Lru, None), S::default())
+        Self::with_cap_and_hasher(cap, S::default())
     }
 
     /// A builder for cap, policy, TTL and clock.
     pub fn builder() -> Builder<Self> {
-        Builder::new(|config| Self::from_config(config, S::default()))
+        Builder::new(P::default())
     }
 }
 
-impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64>
-    BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K, V, S, P: Policy + Default, const CAP: usize, const TTL: u64>
+    BoundedMap<K, V, S, P, CAP, TTL>
 {
+    /// An empty map holding at most `cap` entries, hashing with `hasher`.
+    ///
+    /// # Panics
+    /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
+    pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
+        Self::from_parts(Config::new(cap, P::EVICT, ttl_of_const(TTL)), P::default(), hasher)
+    }
+}
+
+impl<K, V, S, P, const CAP: usize, const TTL: u64> Configure for BoundedMap<K, V, S, P, CAP, TTL> {
+    type Policy = P;
+    type Hasher = S;
+    type With<Q> = BoundedMap<K, V, S, Q, CAP, TTL>;
+    fn assemble(config: Config, policy: P, hasher: S) -> Self {
+        Self::from_parts(config, policy, hasher)
+    }
+}
+
+impl<K, V, S, P, const CAP: usize, const TTL: u64> BoundedMap<K, V, S, P, CAP, TTL> {
     table_accessors!("map", "entries");
 
     /// Calls `listener` with the key, value and reason of every entry the map
@@ -101,52 +145,92 @@ impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64>
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.iter().map(|(_, v)| v)
     }
+
+    /// Live values, mutably, in arbitrary order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.iter_mut().map(|(_, v)| v)
+    }
+
+    /// The live keys, by value.
+    pub fn into_keys(self) -> impl Iterator<Item = K> {
+        self.into_iter().map(|(k, _)| k)
+    }
+
+    /// The live values, by value.
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.into_iter().map(|(_, v)| v)
+    }
+
+    /// Empties the map (every entry counted as a removal) and yields the
+    /// live entries. Unlike std's `Drain`, the map is empty as soon as this
+    /// returns, whether or not the iterator is used.
+    pub fn drain(&mut self) -> IntoIter<K, V> {
+        IntoIter { inner: self.table.drain_live() }
+    }
+
+    /// The policy value (for a [`Guarded`] map, it holds the guard).
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL: u64>
-    BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>, const CAP: usize, const TTL: u64>
+    BoundedMap<K, V, S, P, CAP, TTL>
 {
-    /// Inserts `key` → `value`.
+    /// Inserts `key` → `value`, as `HashMap::insert` does.
     ///
-    /// Returns `Ok(Some(old))` when the key was present (its value is
-    /// replaced, its age reset, and under LRU it becomes the most recently
-    /// used), `Ok(None)` for a new key (evicting one entry if the map was
-    /// full, which the [`on_evict`](Self::on_evict) listener sees), and
-    /// `Err(Rejected((key, value)))` when the map is full under
-    /// [`Evict::Reject`]. Expired entries are removed first.
-    pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>, Rejected<(K, V)>> {
-        self.table.insert(key, value)
+    /// Returns the old value when the key was present (the value is
+    /// replaced, its age restarts, and the write counts as a use), `None`
+    /// for a new key, evicting one entry if the map was full (the
+    /// [`on_evict`](Self::on_evict) listener sees it). Expired entries go
+    /// first. Under a policy that can refuse ([`Reject`](super::Reject), a
+    /// [`Guarded`] one) the return type is `Result<Option<V>, Rejected<(K,
+    /// V)>>`, and a refused entry comes back in the `Err`.
+    pub fn insert(&mut self, key: K, value: V) -> P::Insert<Option<V>, (K, V)> {
+        P::settle(self.table.insert(key, value, &self.policy))
     }
 
-    /// The value for `key`, counting as a use (LRU order, hit/miss counters).
-    pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.table.touch(key).map(|node| &node.value)
+    /// The entry for `key`, for in-place updates, as `HashMap::entry`. Finding
+    /// the key counts as a use; inserting into a vacant entry makes room by
+    /// the policy (and under one that can refuse, returns the `Rejected`
+    /// entry instead).
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S, P> {
+        let now = self.table.read_now();
+        let hash = self.table.hash_of(&key);
+        match self.table.find_for_write(hash, &key, now) {
+            Some(slot) => {
+                self.table.count_hit(slot);
+                Entry::Occupied(OccupiedEntry { table: &mut self.table, slot, key })
+            }
+            None => {
+                self.table.count_miss();
+                Entry::Vacant(VacantEntry {
+                    table: &mut self.table,
+                    policy: &self.policy,
+                    key,
+                    hash,
+                    now,
+                })
+            }
+        }
     }
+}
 
+impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
+    BoundedMap<K, V, S, P, CAP, TTL>
+{
     /// The value for `key`, mutably, counting as a use.
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.touch(key).map(|node| &mut node.value)
+        let slot = self.table.touch(key)?;
+        Some(&mut self.table.node_mut(slot).value)
     }
 
-    /// True if `key` has a live entry, counting as a use.
-    pub fn contains_key<Q>(&mut self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.table.touch(key).is_some()
-    }
-
-    /// The value for `key` without counting as a use: `&self`, no LRU move,
-    /// no counters.
+    /// The value for `key` without counting as a use: no order change, no
+    /// visited bit, no counters.
     pub fn peek<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -185,39 +269,293 @@ impl<K: Hash + Eq, V, S: BuildHasher, const CAP: usize, const EVICT: u8, const T
     }
 
     /// Panics if an internal invariant of the table is broken (index,
-    /// eviction and expiry lists, cap). For tests: O(len).
+    /// eviction and expiry lists, hand, cap). For tests: O(len).
     #[doc(hidden)]
     pub fn assert_invariants(&self) {
         self.table.check_invariants();
     }
 
-    /// Keys in eviction order, the next victim first.
+    /// Keys in queue order, oldest first: under LRU and FIFO the next victim
+    /// first; under SIEVE the order the hand walks (see
+    /// [`visited`](Self::visited)).
     pub fn eviction_order(&self) -> impl Iterator<Item = &K> + '_ {
         self.table.eviction_order()
     }
+
+    /// Whether `key`'s entry has been used since SIEVE's hand last passed it
+    /// (always false under other policies). For tests and debugging.
+    #[doc(hidden)]
+    pub fn visited<Q>(&self, key: &Q) -> Option<bool>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.peek(key).map(|node| node.is_visited())
+    }
 }
 
-impl<K, V, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64> Default
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: Hash + Eq, V, S: BuildHasher, P: SharedReads, const CAP: usize, const TTL: u64>
+    BoundedMap<K, V, S, P, CAP, TTL>
 {
-    /// The map the type's const parameters describe. A type without a cap
+    /// The value for `key`, counting as a use (the hit/miss counters, and
+    /// under SIEVE the entry's visited bit). `&self`: a relaxed store, no
+    /// relinking, so it works behind an `RwLock` read guard.
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_shared(key, P::EVICT == Evict::Sieve).map(|node| &node.value)
+    }
+
+    /// The stored key and value for `key`, counting as a use.
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_shared(key, P::EVICT == Evict::Sieve).map(|node| (&node.key, &node.value))
+    }
+
+    /// True if `key` has a live entry, counting as a use.
+    #[inline]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_shared(key, P::EVICT == Evict::Sieve).is_some()
+    }
+}
+
+/// Under exact LRU a use relinks the entry: these reads take `&mut self`.
+macro_rules! lru_reads {
+    ($([$($gen:tt)*] $policy:ty;)*) => {$(
+        impl<K: Hash + Eq, V, S: BuildHasher, $($gen)* const CAP: usize, const TTL: u64>
+            BoundedMap<K, V, S, $policy, CAP, TTL>
+        {
+            /// The value for `key`, counting as a use: under LRU it becomes
+            /// the most recently used, so this takes `&mut self` (use
+            /// [`peek`](Self::peek) to read without counting).
+            pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
+            where
+                K: Borrow<Q>,
+                Q: Hash + Eq + ?Sized,
+            {
+                let slot = self.table.touch(key)?;
+                Some(&self.table.node(slot).value)
+            }
+
+            /// The stored key and value for `key`, counting as a use.
+            pub fn get_key_value<Q>(&mut self, key: &Q) -> Option<(&K, &V)>
+            where
+                K: Borrow<Q>,
+                Q: Hash + Eq + ?Sized,
+            {
+                let slot = self.table.touch(key)?;
+                let node = self.table.node(slot);
+                Some((&node.key, &node.value))
+            }
+
+            /// True if `key` has a live entry, counting as a use.
+            pub fn contains_key<Q>(&mut self, key: &Q) -> bool
+            where
+                K: Borrow<Q>,
+                Q: Hash + Eq + ?Sized,
+            {
+                self.table.touch(key).is_some()
+            }
+        }
+    )*};
+}
+
+lru_reads! {
+    [] Lru;
+    [G,] Guarded<Lru, G>;
+}
+
+/// A view into one entry of a [`BoundedMap`], as std's `hash_map::Entry`.
+pub enum Entry<'a, K, V, S, P> {
+    /// The key has a live entry.
+    Occupied(OccupiedEntry<'a, K, V, S>),
+    /// The key has none.
+    Vacant(VacantEntry<'a, K, V, S, P>),
+}
+
+/// A live entry, as std's `hash_map::OccupiedEntry`.
+pub struct OccupiedEntry<'a, K, V, S> {
+    table: &'a mut Table<K, V, S>,
+    slot: u32,
+    key: K,
+}
+
+/// An absent key, as std's `hash_map::VacantEntry`.
+pub struct VacantEntry<'a, K, V, S, P> {
+    table: &'a mut Table<K, V, S>,
+    policy: &'a P,
+    key: K,
+    hash: u64,
+    now: Option<u64>,
+}
+
+impl<'a, K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>> Entry<'a, K, V, S, P> {
+    /// The value, inserting `default` if the key was vacant.
+    pub fn or_insert(self, default: V) -> P::Insert<&'a mut V, (K, V)> {
+        self.or_insert_with(|| default)
+    }
+
+    /// The value, inserting `default()` if the key was vacant.
+    pub fn or_insert_with<F: FnOnce() -> V>(self, default: F) -> P::Insert<&'a mut V, (K, V)> {
+        self.or_insert_with_key(|_| default())
+    }
+
+    /// The value, inserting `default(&key)` if the key was vacant.
+    pub fn or_insert_with_key<F: FnOnce(&K) -> V>(
+        self,
+        default: F,
+    ) -> P::Insert<&'a mut V, (K, V)> {
+        match self {
+            Entry::Occupied(entry) => P::settle(Outcome::Done(entry.into_mut())),
+            Entry::Vacant(entry) => {
+                let value = default(&entry.key);
+                entry.insert(value)
+            }
+        }
+    }
+
+    /// The value, inserting `V::default()` if the key was vacant.
+    pub fn or_default(self) -> P::Insert<&'a mut V, (K, V)>
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+
+    /// Runs `f` on the value if the key is occupied.
+    pub fn and_modify<F: FnOnce(&mut V)>(mut self, f: F) -> Self {
+        if let Entry::Occupied(entry) = &mut self {
+            f(entry.get_mut());
+        }
+        self
+    }
+
+    /// The entry's key.
+    pub fn key(&self) -> &K {
+        match self {
+            Entry::Occupied(entry) => entry.key(),
+            Entry::Vacant(entry) => entry.key(),
+        }
+    }
+}
+
+impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
+    /// The stored key.
+    pub fn key(&self) -> &K {
+        &self.table.node(self.slot).key
+    }
+
+    /// The value.
+    pub fn get(&self) -> &V {
+        &self.table.node(self.slot).value
+    }
+
+    /// The value, mutably.
+    pub fn get_mut(&mut self) -> &mut V {
+        &mut self.table.node_mut(self.slot).value
+    }
+
+    /// The value, mutably, for as long as the map's borrow.
+    pub fn into_mut(self) -> &'a mut V {
+        &mut self.table.node_mut(self.slot).value
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'_, K, V, S> {
+    /// Replaces the value, returning the old one. A write: the entry's age
+    /// restarts.
+    pub fn insert(&mut self, value: V) -> V {
+        let now = self.table.read_now();
+        self.table.replace_at(self.slot, value, now)
+    }
+
+    /// Removes the entry, returning its value.
+    pub fn remove(self) -> V {
+        self.remove_entry().1
+    }
+
+    /// Removes the entry, returning the stored key and value.
+    pub fn remove_entry(self) -> (K, V) {
+        drop(self.key);
+        self.table.remove_slot(self.slot)
+    }
+}
+
+impl<'a, K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>> VacantEntry<'a, K, V, S, P> {
+    /// The key that would be inserted.
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// Takes the key back.
+    pub fn into_key(self) -> K {
+        self.key
+    }
+
+    /// Inserts `value`, making room by the policy, and returns it mutably.
+    /// Under a policy that can refuse the return type is `Result<&mut V,
+    /// Rejected<(K, V)>>`.
+    pub fn insert(self, value: V) -> P::Insert<&'a mut V, (K, V)> {
+        let VacantEntry { table, policy, key, hash, now } = self;
+        P::settle(match table.insert_new(hash, key, value, now, policy) {
+            Outcome::Done(slot) => Outcome::Done(&mut table.node_mut(slot).value),
+            Outcome::Refused(entry) => Outcome::Refused(entry),
+        })
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S, P> fmt::Debug for Entry<'_, K, V, S, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entry::Occupied(entry) => f.debug_tuple("Entry").field(entry).finish(),
+            Entry::Vacant(entry) => f.debug_tuple("Entry").field(entry).finish(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OccupiedEntry").field("key", self.key()).field("value", self.get()).finish()
+    }
+}
+
+impl<K: fmt::Debug, V, S, P> fmt::Debug for VacantEntry<'_, K, V, S, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("VacantEntry").field(&self.key).finish()
+    }
+}
+
+impl<K, V, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64> Default
+    for BoundedMap<K, V, S, P, CAP, TTL>
+{
+    /// The map the type's parameters describe. A type without a cap
     /// (`CAP = 0`) has no default: that is a compile-time error.
     fn default() -> Self {
-        const { Config::assert_const(CAP, EVICT) };
-        Self::from_config(Config::from_const(CAP, EVICT, TTL), S::default())
+        const { Config::assert_const(CAP) };
+        Self::from_parts(Config::from_const(CAP, P::EVICT, TTL), P::default(), S::default())
     }
 }
 
-impl<K: Clone, V: Clone, S: Clone, const CAP: usize, const EVICT: u8, const TTL: u64> Clone
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: Clone, V: Clone, S: Clone, P: Clone, const CAP: usize, const TTL: u64> Clone
+    for BoundedMap<K, V, S, P, CAP, TTL>
 {
     fn clone(&self) -> Self {
-        BoundedMap { table: self.table.clone() }
+        BoundedMap { table: self.table.clone(), policy: self.policy.clone() }
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S, const CAP: usize, const EVICT: u8, const TTL: u64> fmt::Debug
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: fmt::Debug, V: fmt::Debug, S, P, const CAP: usize, const TTL: u64> fmt::Debug
+    for BoundedMap<K, V, S, P, CAP, TTL>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Entries<'a, K, V>(Iter<'a, K, V>);
@@ -233,21 +571,42 @@ impl<K: fmt::Debug, V: fmt::Debug, S, const CAP: usize, const EVICT: u8, const T
     }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL: u64>
-    Extend<(K, V)> for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>, const CAP: usize, const TTL: u64>
+    Extend<(K, V)> for BoundedMap<K, V, S, P, CAP, TTL>
 {
-    /// Inserts each entry in turn, so the bound holds throughout. Under
-    /// [`Evict::Reject`] the entries that do not fit are dropped and counted in
-    /// `stats().rejections`; use [`insert`](Self::insert) to get them back.
+    /// Inserts each entry in turn, so the bound holds throughout. Under a
+    /// policy that can refuse, the entries that do not fit are dropped and
+    /// counted in `stats().rejections`; use `insert` to get them back.
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
-            let _rejected = self.insert(k, v);
+            let _refused = self.table.insert(k, v, &self.policy);
         }
     }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher + Default, const CAP: usize, const EVICT: u8, const TTL: u64>
-    FromIterator<(K, V)> for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: Hash + Eq, V: PartialEq, S: BuildHasher, P, const CAP: usize, const TTL: u64> PartialEq
+    for BoundedMap<K, V, S, P, CAP, TTL>
+{
+    /// Equal when both hold the same live entries (configuration and
+    /// counters are not compared), as std's `HashMap`.
+    fn eq(&self, other: &Self) -> bool {
+        let mut count = 0;
+        let all_found = self.iter().all(|(k, v)| {
+            count += 1;
+            other.table.peek(k).is_some_and(|node| node.value == *v)
+        });
+        all_found && count == other.iter().count()
+    }
+}
+
+impl<
+    K: Hash + Eq,
+    V,
+    S: BuildHasher + Default,
+    P: Policy + Guard<K, V> + Default,
+    const CAP: usize,
+    const TTL: u64,
+> FromIterator<(K, V)> for BoundedMap<K, V, S, P, CAP, TTL>
 {
     /// Collects into the map the type describes (which needs `CAP > 0`).
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
@@ -302,8 +661,8 @@ impl<K, V> fmt::Debug for IntoIter<K, V> {
     }
 }
 
-impl<'a, K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
-    for &'a BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<'a, K, V, S, P, const CAP: usize, const TTL: u64> IntoIterator
+    for &'a BoundedMap<K, V, S, P, CAP, TTL>
 {
     type Item = (&'a K, &'a V);
     type IntoIter = Iter<'a, K, V>;
@@ -312,8 +671,8 @@ impl<'a, K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterato
     }
 }
 
-impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K, V, S, P, const CAP: usize, const TTL: u64> IntoIterator
+    for BoundedMap<K, V, S, P, CAP, TTL>
 {
     type Item = (K, V);
     type IntoIter = IntoIter<K, V>;
@@ -326,10 +685,10 @@ impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
 // A map of subscriptions, tasks or components is torn down value by value,
 // expired values included (see `lifecycle::containers`).
 crate::lifecycle::through_collection! {
-    [K, S, const CAP: usize, const EVICT: u8, const TTL: u64]
-    BoundedMap<K, T, S, CAP, EVICT, TTL> => |c| c.table.all_values();
+    [K, S, P, const CAP: usize, const TTL: u64]
+    BoundedMap<K, T, S, P, CAP, TTL> => |c| c.table.all_values();
 }
-impl<K, V: crate::audit::TeardownResource, S, const CAP: usize, const EVICT: u8, const TTL: u64>
-    crate::audit::TeardownResource for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K, V: crate::audit::TeardownResource, S, P, const CAP: usize, const TTL: u64>
+    crate::audit::TeardownResource for BoundedMap<K, V, S, P, CAP, TTL>
 {
 }

@@ -15,20 +15,13 @@
 #[macro_use]
 mod accessors {
     /// The inherent methods `BoundedMap` and `BoundedSet` share: both wrap a
-    /// `Table` in a field named `table`. `$what` names the type ("map", "set")
-    /// and `$items` its contents ("entries", "values") in the docs.
+    /// `Table` in a field named `table` and a policy in `policy`. `$what`
+    /// names the type ("map", "set") and `$items` its contents ("entries",
+    /// "values") in the docs.
     macro_rules! table_accessors {
         ($what:literal, $items:literal) => {
-            #[doc = concat!("An empty LRU ", $what, " holding at most `cap` ", $items, ", hashing with `hasher`.")]
-            ///
-            /// # Panics
-            /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
-            pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
-                Self::from_config(Config::new(cap, Evict::Lru, None), hasher)
-            }
-
-            pub(crate) fn from_config(config: Config, hasher: S) -> Self {
-                Self { table: Table::new(config, hasher) }
+            pub(crate) fn from_parts(config: Config, policy: P, hasher: S) -> Self {
+                Self { table: Table::new(config, hasher), policy }
             }
 
             #[doc = concat!("The ", $items, " held. With a TTL this may include expired ", $items, " that no")]
@@ -48,7 +41,8 @@ mod accessors {
                 self.table.config.cap
             }
 
-            /// The eviction policy.
+            /// The eviction policy, by name (the type parameter `P` is the
+            /// policy itself).
             pub fn evict_policy(&self) -> Evict {
                 self.table.config.evict
             }
@@ -60,7 +54,7 @@ mod accessors {
 
             /// Eviction, expiry, rejection and lookup counters.
             pub fn stats(&self) -> BoundStats {
-                self.table.stats
+                self.table.stats()
             }
 
             #[doc = concat!("Bytes this ", $what, " has allocated for its ", $items, " and index, computed")]
@@ -79,6 +73,19 @@ mod accessors {
             pub fn clear(&mut self) {
                 self.table.clear();
             }
+
+            /// Does nothing: the room a bounded collection may take is its
+            /// cap, and it grows towards it by doubling. This exists so code
+            /// written for the std type compiles unchanged; there is no
+            /// `reserve` past the cap, and none is needed.
+            pub fn reserve(&mut self, additional: usize) {
+                let _ = additional;
+            }
+
+            /// Gives back the room the entries do not use (never below `len`).
+            pub fn shrink_to_fit(&mut self) {
+                self.table.shrink_to_fit();
+            }
         };
     }
 }
@@ -86,6 +93,7 @@ mod accessors {
 mod clock;
 pub mod deque;
 pub mod map;
+pub mod policy;
 pub mod set;
 mod table;
 
@@ -97,33 +105,26 @@ use std::time::Duration;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use deque::BoundedDeque;
 pub use map::BoundedMap;
+pub use policy::{
+    DequePolicy, Fifo, Guarded, KeepIf, KeyOnly, Lru, Policy, Reject, SharedReads, Sieve,
+};
 pub use set::BoundedSet;
 
-/// What an insert into a full collection does.
+/// The eviction policies by name: what [`Policy::EVICT`] says and
+/// `evict_policy()` returns. The policy itself is a type parameter
+/// ([`Sieve`], [`Lru`], [`Fifo`], [`Reject`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Evict {
-    /// Evict the least recently used entry. `insert`, `get`, `get_mut` and
-    /// `contains` count as a use; `peek` does not. On a deque, whose entries
-    /// are never looked up, this is the same as [`Evict::Fifo`].
+    /// SIEVE: evict the oldest entry not used since the hand last passed.
     #[default]
+    Sieve,
+    /// Evict the least recently used entry.
     Lru,
     /// Evict the entry inserted first. Updating an existing key keeps its place.
     Fifo,
     /// Evict nothing: the insert fails and returns the entry in a [`Rejected`].
     Reject,
-}
-
-impl Evict {
-    /// The policy a const generic parameter stands for (0 = LRU, 1 = FIFO,
-    /// 2 = reject): the encoding `#[bounded]` writes into the field's type.
-    pub const fn from_const(code: u8) -> Evict {
-        match code {
-            1 => Evict::Fifo,
-            2 => Evict::Reject,
-            _ => Evict::Lru,
-        }
-    }
 }
 
 /// Why an entry left a collection without the caller removing it.
@@ -146,9 +147,12 @@ pub struct BoundStats {
     pub evictions: u64,
     /// Entries dropped because they outlived the TTL.
     pub expirations: u64,
-    /// Inserts refused under [`Evict::Reject`] because the collection was full.
+    /// Inserts refused because the collection was full and could evict
+    /// nothing (under [`Reject`], or every entry guarded).
     pub rejections: u64,
-    /// Lookups (`get`, `get_mut`, `contains`) that found a live entry.
+    /// Lookups (`get`, `get_mut`, `contains`, `entry`) that found a live
+    /// entry. Reads through `&self` on several threads at once may lose a
+    /// count (see the collection's docs); every other counter is exact.
     pub hits: u64,
     /// Lookups that found nothing, or only an expired entry.
     pub misses: u64,
@@ -158,7 +162,9 @@ pub struct BoundStats {
     pub removals: u64,
 }
 
-/// An insert refused because the collection was full under [`Evict::Reject`].
+/// An insert refused because the collection was full and could evict
+/// nothing: under [`Reject`], or with every entry kept by a [`Guarded`]
+/// policy's guard.
 ///
 /// It carries the entry back to the caller, so nothing is dropped silently:
 /// a map gives back `(key, value)`, a set or deque the value.
@@ -180,15 +186,16 @@ impl<T: fmt::Debug> fmt::Debug for Rejected<T> {
 
 impl<T> fmt::Display for Rejected<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("insert rejected: the collection is full (evict = \"reject\")")
+        f.write_str("insert rejected: the collection is full and may evict nothing")
     }
 }
 
 impl<T: fmt::Debug> std::error::Error for Rejected<T> {}
 
 /// The run-time configuration every wrapper holds: from the type's const
-/// parameters (`Default`) or from a [`Builder`].
-pub(crate) struct Config {
+/// parameters (`Default`) or from a [`Builder`]. Opaque.
+#[doc(hidden)]
+pub struct Config {
     pub(crate) cap: usize,
     pub(crate) evict: Evict,
     pub(crate) ttl: Option<u64>,
@@ -225,18 +232,31 @@ impl Config {
 
     /// The configuration a type's const parameters describe; a `CAP` of 0
     /// means "set at run time", so `Default` refuses it at compile time.
-    pub(crate) const fn assert_const(cap: usize, evict: u8) {
+    pub(crate) const fn assert_const(cap: usize) {
         assert!(
             cap > 0,
             "this bounded type has no cap in its type (CAP = 0): build it with `with_cap(n)` or `builder()`, or write `#[bounded(cap = N)]`"
         );
         assert!(cap <= MAX_CAP, "a bounded collection's cap must be at most u32::MAX - 1");
-        assert!(evict <= 2, "EVICT must be 0 (lru), 1 (fifo) or 2 (reject)");
     }
 
-    pub(crate) fn from_const(cap: usize, evict: u8, ttl_nanos: u64) -> Self {
+    pub(crate) fn from_const(cap: usize, evict: Evict, ttl_nanos: u64) -> Self {
         let ttl = (ttl_nanos > 0).then(|| Duration::from_nanos(ttl_nanos));
-        Config::new(cap, Evict::from_const(evict), ttl)
+        Config::new(cap, evict, ttl)
+    }
+
+    /// The checks `Config::new` panics on, as an error.
+    fn check(cap: usize, ttl: Option<Duration>) -> Result<(), BuildError> {
+        if cap == 0 {
+            return Err(BuildError::ZeroCap);
+        }
+        if cap > MAX_CAP {
+            return Err(BuildError::CapTooLarge(cap));
+        }
+        if ttl.is_some_and(|ttl| ttl.is_zero()) {
+            return Err(BuildError::ZeroTtl);
+        }
+        Ok(())
     }
 
     /// Now, in clock nanoseconds, never less than a time read before; only
@@ -267,34 +287,90 @@ impl fmt::Debug for Config {
     }
 }
 
+/// Why a [`Builder`] could not build its collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildError {
+    /// No cap was given, or a cap of 0.
+    ZeroCap,
+    /// The cap is above [`MAX_CAP`].
+    CapTooLarge(usize),
+    /// A TTL of zero: every entry would be expired on arrival.
+    ZeroTtl,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::ZeroCap => {
+                f.write_str("a bounded collection needs a cap of at least 1: call `.cap(n)`")
+            }
+            BuildError::CapTooLarge(cap) => {
+                write!(f, "a bounded collection's cap must be at most {MAX_CAP} (got {cap})")
+            }
+            BuildError::ZeroTtl => {
+                f.write_str("a bounded collection's ttl must be longer than zero")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// A collection a [`Builder`] can build: the three wrappers.
+///
+/// `With<Q>` is the same collection under policy `Q`, which is how the
+/// builder's `.lru()`, `.reject()` or `.keep_if(..)` change the type it
+/// builds (and so what its `insert` returns).
+pub trait Configure: Sized {
+    /// The policy the collection is built with.
+    type Policy;
+    /// The hasher (`()` for a deque).
+    type Hasher;
+    /// The same collection under policy `Q`.
+    type With<Q>: Configure<Policy = Q, Hasher = Self::Hasher>;
+    /// Builds the collection.
+    #[doc(hidden)]
+    fn assemble(config: Config, policy: Self::Policy, hasher: Self::Hasher) -> Self;
+}
+
 /// Run-time configuration for a bounded collection, for caps and TTLs that
-/// come from a configuration file rather than the type.
+/// come from a configuration file rather than the type. The policy is part of
+/// the type the builder builds: `.lru()`, `.fifo()`, `.reject()` and
+/// `.keep_if(..)` return a builder of that type.
 ///
 /// ```
-/// use leakproof_runtime::{BoundedSet, Evict};
+/// use leakproof_runtime::BoundedSet;
 /// use std::time::Duration;
 ///
 /// let cap_from_config = 10_000;
 /// let mut closed = BoundedSet::<u64>::builder()
 ///     .cap(cap_from_config)
-///     .evict(Evict::Fifo)
+///     .fifo()
 ///     .ttl(Duration::from_secs(300))
 ///     .build();
-/// closed.insert(7).unwrap();
+/// assert!(closed.insert(7));            // std's `bool`: FIFO always makes room
 /// assert_eq!(closed.cap(), 10_000);
+///
+/// let mut pending = BoundedSet::<u64>::builder().cap(1).reject().build();
+/// assert_eq!(pending.insert(1), Ok(true));
+/// assert_eq!(pending.insert(2).unwrap_err().into_inner(), 2);
 /// ```
 #[must_use = "a builder does nothing until `build()` is called"]
-pub struct Builder<C> {
+pub struct Builder<C: Configure> {
     cap: usize,
-    evict: Evict,
     ttl: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
-    build: fn(Config) -> C,
+    policy: C::Policy,
+    hasher: Option<C::Hasher>,
 }
 
-impl<C> Builder<C> {
-    pub(crate) fn new(build: fn(Config) -> C) -> Self {
-        Builder { cap: 0, evict: Evict::Lru, ttl: None, clock: None, build }
+impl<C: Configure> Builder<C> {
+    pub(crate) fn new(policy: C::Policy) -> Self {
+        Builder { cap: 0, ttl: None, clock: None, policy, hasher: None }
+    }
+
+    fn with_policy<Q>(self, policy: Q) -> Builder<C::With<Q>> {
+        Builder { cap: self.cap, ttl: self.ttl, clock: self.clock, policy, hasher: self.hasher }
     }
 
     /// The most entries the collection will hold (required, at least 1).
@@ -303,13 +379,76 @@ impl<C> Builder<C> {
         self
     }
 
-    /// What an insert into a full collection does (default [`Evict::Lru`]).
-    pub fn evict(mut self, evict: Evict) -> Self {
-        self.evict = evict;
+    /// Evict nothing: a full collection refuses inserts, which then return
+    /// `Result<_, Rejected<_>>`.
+    pub fn reject(self) -> Builder<C::With<Reject>> {
+        self.with_policy(Reject)
+    }
+
+    /// Evict the oldest entry.
+    pub fn fifo(self) -> Builder<C::With<Fifo>> {
+        self.with_policy(Fifo)
+    }
+
+    /// Builds the collection.
+    ///
+    /// # Panics
+    /// If the cap is 0 or above [`MAX_CAP`], or the TTL is zero; see
+    /// [`try_build`](Self::try_build) for the same as an error.
+    pub fn build(self) -> C
+    where
+        C::Policy: Policy,
+        C::Hasher: Default,
+    {
+        match self.try_build() {
+            Ok(collection) => collection,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// Builds the collection, or says why the configuration is invalid.
+    pub fn try_build(self) -> Result<C, BuildError>
+    where
+        C::Policy: Policy,
+        C::Hasher: Default,
+    {
+        Config::check(self.cap, self.ttl)?;
+        let mut config = Config::new(self.cap, <C::Policy as Policy>::EVICT, self.ttl);
+        config.clock = self.clock;
+        Ok(C::assemble(config, self.policy, self.hasher.unwrap_or_default()))
+    }
+}
+
+/// Policies and expiry only hashed collections have.
+impl<K, V, S, P, const CAP: usize, const TTL: u64> Builder<BoundedMap<K, V, S, P, CAP, TTL>> {
+    /// Exact LRU (reads that count as a use take `&mut self`).
+    pub fn lru(self) -> Builder<BoundedMap<K, V, S, Lru, CAP, TTL>> {
+        self.with_policy(Lru)
+    }
+
+    /// SIEVE, the default.
+    pub fn sieve(self) -> Builder<BoundedMap<K, V, S, Sieve, CAP, TTL>> {
+        self.with_policy(Sieve)
+    }
+
+    /// Never evict an entry for which `keep(key, value)` is true; when every
+    /// entry is kept, an insert is refused (inserts then return
+    /// `Result<_, Rejected<_>>`). See [`Guarded`] for the hazard it exists for.
+    pub fn keep_if<F: Fn(&K, &V) -> bool>(
+        self,
+        keep: F,
+    ) -> Builder<BoundedMap<K, V, S, Guarded<P, F>, CAP, TTL>> {
+        let Builder { cap, ttl, clock, policy, hasher } = self;
+        Builder { cap, ttl, clock, policy: Guarded::new(policy, keep), hasher }
+    }
+
+    /// The hasher (default `S::default()`).
+    pub fn hasher(mut self, hasher: S) -> Self {
+        self.hasher = Some(hasher);
         self
     }
 
-    /// Entries older than `ttl` (since their last insert) expire.
+    /// Entries older than `ttl` (since their last write) expire.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
@@ -320,23 +459,55 @@ impl<C> Builder<C> {
         self.clock = Some(Arc::new(clock));
         self
     }
+}
 
-    /// Builds the collection.
-    ///
-    /// # Panics
-    /// If the cap is 0 or above [`MAX_CAP`], or the TTL is zero.
-    pub fn build(self) -> C {
-        let mut config = Config::new(self.cap, self.evict, self.ttl);
-        config.clock = self.clock;
-        (self.build)(config)
+/// Policies and expiry only hashed collections have.
+impl<T, S, P, const CAP: usize, const TTL: u64> Builder<BoundedSet<T, S, P, CAP, TTL>> {
+    /// Exact LRU (reads that count as a use take `&mut self`).
+    pub fn lru(self) -> Builder<BoundedSet<T, S, Lru, CAP, TTL>> {
+        self.with_policy(Lru)
+    }
+
+    /// SIEVE, the default.
+    pub fn sieve(self) -> Builder<BoundedSet<T, S, Sieve, CAP, TTL>> {
+        self.with_policy(Sieve)
+    }
+
+    /// Never evict a value for which `keep(value)` is true; when every value
+    /// is kept, an insert is refused (inserts then return
+    /// `Result<_, Rejected<_>>`).
+    pub fn keep_if<F: Fn(&T) -> bool>(
+        self,
+        keep: F,
+    ) -> Builder<BoundedSet<T, S, Guarded<P, KeyOnly<F>>, CAP, TTL>> {
+        let Builder { cap, ttl, clock, policy, hasher } = self;
+        Builder { cap, ttl, clock, policy: Guarded::new(policy, KeyOnly(keep)), hasher }
+    }
+
+    /// The hasher (default `S::default()`).
+    pub fn hasher(mut self, hasher: S) -> Self {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// Values older than `ttl` (since their last insert) expire.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The time source for TTL expiry (default [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
     }
 }
 
-impl<C> fmt::Debug for Builder<C> {
+impl<C: Configure<Policy: Policy>> fmt::Debug for Builder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("cap", &self.cap)
-            .field("evict", &self.evict)
+            .field("evict", &<C::Policy as Policy>::EVICT)
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
     }

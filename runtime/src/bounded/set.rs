@@ -7,15 +7,17 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
 use super::table::{IntoLive, Live, Table};
-use super::{BoundStats, Builder, Config, Evict, EvictReason, Rejected};
+use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
 
 /// A `HashSet` that never holds more than `cap` values.
 ///
-/// What `#[bounded(cap = N, ...)]` turns a `HashSet<T>` field into; the const
-/// parameters are as on [`BoundedMap`](super::BoundedMap): `CAP` (0 = set at
-/// run time), `EVICT` (0 = LRU, 1 = FIFO, 2 = reject) and `TTL` in
-/// nanoseconds (0 = none).
+/// What `#[bounded(cap = N, ...)]` turns a `HashSet<T>` field into, and a
+/// drop-in for it: `insert` returns `bool`, `contains` takes `&self`. The
+/// type parameters are as on [`BoundedMap`](super::BoundedMap): `S` the
+/// hasher, `P` the policy (SIEVE by default), `CAP` (0 = set at run time)
+/// and `TTL` in nanoseconds (0 = none).
 ///
 /// ```
 /// use leakproof_runtime::BoundedSet;
@@ -23,7 +25,7 @@ use super::{BoundStats, Builder, Config, Evict, EvictReason, Rejected};
 /// // The audit's first leak: closed socket ids, inserted forever.
 /// let mut closed = BoundedSet::<u64>::with_cap(3);
 /// for socket in 0..1_000 {
-///     closed.insert(socket).unwrap();
+///     closed.insert(socket);
 /// }
 /// assert_eq!(closed.len(), 3);
 /// assert!(closed.contains(&999));
@@ -33,32 +35,53 @@ use super::{BoundStats, Builder, Config, Evict, EvictReason, Rejected};
 pub struct BoundedSet<
     T,
     S = RandomState,
+    P = super::Sieve,
     const CAP: usize = 0,
-    const EVICT: u8 = 0,
     const TTL: u64 = 0,
 > {
     table: Table<T, (), S>,
+    policy: P,
 }
 
-impl<T, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64>
-    BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64>
+    BoundedSet<T, S, P, CAP, TTL>
 {
-    /// An empty set holding at most `cap` values, evicting the least recently
-    /// used.
+    /// An empty set holding at most `cap` values, under the type's policy
+    /// (SIEVE unless written otherwise) and TTL.
     ///
     /// # Panics
     /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
     pub fn with_cap(cap: usize) -> Self {
-        Self::from_config(Config::new(cap, Evict::Lru, None), S::default())
+        Self::with_cap_and_hasher(cap, S::default())
     }
 
     /// A builder for cap, policy, TTL and clock.
     pub fn builder() -> Builder<Self> {
-        Builder::new(|config| Self::from_config(config, S::default()))
+        Builder::new(P::default())
     }
 }
 
-impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> BoundedSet<T, S, CAP, EVICT, TTL> {
+impl<T, S, P: Policy + Default, const CAP: usize, const TTL: u64> BoundedSet<T, S, P, CAP, TTL> {
+    /// An empty set holding at most `cap` values, hashing with `hasher`.
+    ///
+    /// # Panics
+    /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
+    pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
+        let ttl = (TTL > 0).then(|| Duration::from_nanos(TTL));
+        Self::from_parts(Config::new(cap, P::EVICT, ttl), P::default(), hasher)
+    }
+}
+
+impl<T, S, P, const CAP: usize, const TTL: u64> Configure for BoundedSet<T, S, P, CAP, TTL> {
+    type Policy = P;
+    type Hasher = S;
+    type With<Q> = BoundedSet<T, S, Q, CAP, TTL>;
+    fn assemble(config: Config, policy: P, hasher: S) -> Self {
+        Self::from_parts(config, policy, hasher)
+    }
+}
+
+impl<T, S, P, const CAP: usize, const TTL: u64> BoundedSet<T, S, P, CAP, TTL> {
     table_accessors!("set", "values");
 
     /// Calls `listener` with every value the set drops on its own (capacity
@@ -71,41 +94,47 @@ impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> BoundedSet<T, S, C
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { inner: self.table.iter() }
     }
+
+    /// Empties the set (every value counted as a removal) and yields the
+    /// live values.
+    pub fn drain(&mut self) -> IntoIter<T> {
+        IntoIter { inner: self.table.drain_live() }
+    }
+
+    /// The policy value (for a [`Guarded`] set, it holds the guard).
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
 }
 
-impl<T: Hash + Eq, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL: u64>
-    BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: Hash + Eq, S: BuildHasher, P: Policy + Guard<T, ()>, const CAP: usize, const TTL: u64>
+    BoundedSet<T, S, P, CAP, TTL>
 {
-    /// Adds `value`. `Ok(true)` if it was not present; `Ok(false)` if it was
-    /// (its age is reset and under LRU it becomes the most recently used);
-    /// `Err(Rejected(value))` when full under [`Evict::Reject`]. When full
-    /// under LRU or FIFO one value is evicted to make room.
-    pub fn insert(&mut self, value: T) -> Result<bool, Rejected<T>> {
-        match self.table.insert(value, ()) {
-            Ok(old) => Ok(old.is_none()),
-            Err(Rejected((value, ()))) => Err(Rejected(value)),
-        }
+    /// Adds `value`, as `HashSet::insert`: true if it was not present; false
+    /// if it was (its age restarts and the write counts as a use). When full
+    /// one value is evicted to make room. Under a policy that can refuse the
+    /// return type is `Result<bool, Rejected<T>>`.
+    pub fn insert(&mut self, value: T) -> P::Insert<bool, T> {
+        P::settle(match self.table.insert(value, (), &self.policy) {
+            Outcome::Done(old) => Outcome::Done(old.is_none()),
+            Outcome::Refused((value, ())) => Outcome::Refused(value),
+        })
     }
 
-    /// True if `value` is live, counting as a use (LRU order, hit/miss).
-    pub fn contains<Q>(&mut self, value: &Q) -> bool
-    where
-        T: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.table.touch(value).is_some()
+    /// Adds `value`, replacing an equal stored one, which is returned.
+    pub fn replace(&mut self, value: T) -> P::Insert<Option<T>, T> {
+        let old = self.table.remove(&value).map(|(old, ())| old);
+        P::settle(match self.table.insert(value, (), &self.policy) {
+            Outcome::Done(_) => Outcome::Done(old),
+            Outcome::Refused((value, ())) => Outcome::Refused(value),
+        })
     }
+}
 
-    /// The stored value equal to `value`, counting as a use.
-    pub fn get<Q>(&mut self, value: &Q) -> Option<&T>
-    where
-        T: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.table.touch(value).map(|node| &node.key)
-    }
-
-    /// The stored value equal to `value`, without counting as a use (`&self`).
+impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
+    BoundedSet<T, S, P, CAP, TTL>
+{
+    /// The stored value equal to `value`, without counting as a use.
     pub fn peek<Q>(&self, value: &Q) -> Option<&T>
     where
         T: Borrow<Q>,
@@ -142,40 +171,125 @@ impl<T: Hash + Eq, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL:
         self.table.purge_expired()
     }
 
+    /// True if every live value is also in `other`.
+    pub fn is_subset<S2: BuildHasher, P2, const C2: usize, const T2: u64>(
+        &self,
+        other: &BoundedSet<T, S2, P2, C2, T2>,
+    ) -> bool {
+        self.iter().all(|v| other.peek(v).is_some())
+    }
+
+    /// True if the two sets share no live value.
+    pub fn is_disjoint<S2: BuildHasher, P2, const C2: usize, const T2: u64>(
+        &self,
+        other: &BoundedSet<T, S2, P2, C2, T2>,
+    ) -> bool {
+        self.iter().all(|v| other.peek(v).is_none())
+    }
+
     /// Panics if an internal invariant of the table is broken (index,
-    /// eviction and expiry lists, cap). For tests: O(len).
+    /// eviction and expiry lists, hand, cap). For tests: O(len).
     #[doc(hidden)]
     pub fn assert_invariants(&self) {
         self.table.check_invariants();
     }
 
-    /// Values in eviction order, the next victim first.
+    /// Values in queue order, oldest first: under LRU and FIFO the next
+    /// victim first; under SIEVE the order the hand walks.
     pub fn eviction_order(&self) -> impl Iterator<Item = &T> + '_ {
         self.table.eviction_order()
     }
+
+    /// Whether `value` has been used since SIEVE's hand last passed it.
+    #[doc(hidden)]
+    pub fn visited<Q>(&self, value: &Q) -> Option<bool>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.peek(value).map(|node| node.is_visited())
+    }
 }
 
-impl<T, S: Default, const CAP: usize, const EVICT: u8, const TTL: u64> Default
-    for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: Hash + Eq, S: BuildHasher, P: SharedReads, const CAP: usize, const TTL: u64>
+    BoundedSet<T, S, P, CAP, TTL>
 {
-    /// The set the type's const parameters describe. A type without a cap
+    /// True if `value` is live, counting as a use (hit/miss, and under SIEVE
+    /// the visited bit). `&self`, so it works behind an `RwLock` read guard.
+    #[inline]
+    pub fn contains<Q>(&self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_shared(value, P::EVICT == Evict::Sieve).is_some()
+    }
+
+    /// The stored value equal to `value`, counting as a use.
+    pub fn get<Q>(&self, value: &Q) -> Option<&T>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_shared(value, P::EVICT == Evict::Sieve).map(|node| &node.key)
+    }
+}
+
+/// Under exact LRU a use relinks the entry: these reads take `&mut self`.
+macro_rules! lru_reads {
+    ($([$($gen:tt)*] $policy:ty;)*) => {$(
+        impl<T: Hash + Eq, S: BuildHasher, $($gen)* const CAP: usize, const TTL: u64>
+            BoundedSet<T, S, $policy, CAP, TTL>
+        {
+            /// True if `value` is live, counting as a use: under LRU it
+            /// becomes the most recently used, so this takes `&mut self`.
+            pub fn contains<Q>(&mut self, value: &Q) -> bool
+            where
+                T: Borrow<Q>,
+                Q: Hash + Eq + ?Sized,
+            {
+                self.table.touch(value).is_some()
+            }
+
+            /// The stored value equal to `value`, counting as a use.
+            pub fn get<Q>(&mut self, value: &Q) -> Option<&T>
+            where
+                T: Borrow<Q>,
+                Q: Hash + Eq + ?Sized,
+            {
+                let slot = self.table.touch(value)?;
+                Some(&self.table.node(slot).key)
+            }
+        }
+    )*};
+}
+
+lru_reads! {
+    [] Lru;
+    [G,] Guarded<Lru, G>;
+}
+
+impl<T, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64> Default
+    for BoundedSet<T, S, P, CAP, TTL>
+{
+    /// The set the type's parameters describe. A type without a cap
     /// (`CAP = 0`) has no default: that is a compile-time error.
     fn default() -> Self {
-        const { Config::assert_const(CAP, EVICT) };
-        Self::from_config(Config::from_const(CAP, EVICT, TTL), S::default())
+        const { Config::assert_const(CAP) };
+        Self::from_parts(Config::from_const(CAP, P::EVICT, TTL), P::default(), S::default())
     }
 }
 
-impl<T: Clone, S: Clone, const CAP: usize, const EVICT: u8, const TTL: u64> Clone
-    for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: Clone, S: Clone, P: Clone, const CAP: usize, const TTL: u64> Clone
+    for BoundedSet<T, S, P, CAP, TTL>
 {
     fn clone(&self) -> Self {
-        BoundedSet { table: self.table.clone() }
+        BoundedSet { table: self.table.clone(), policy: self.policy.clone() }
     }
 }
 
-impl<T: fmt::Debug, S, const CAP: usize, const EVICT: u8, const TTL: u64> fmt::Debug
-    for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: fmt::Debug, S, P, const CAP: usize, const TTL: u64> fmt::Debug
+    for BoundedSet<T, S, P, CAP, TTL>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Values<'a, T>(Iter<'a, T>);
@@ -191,21 +305,40 @@ impl<T: fmt::Debug, S, const CAP: usize, const EVICT: u8, const TTL: u64> fmt::D
     }
 }
 
-impl<T: Hash + Eq, S: BuildHasher, const CAP: usize, const EVICT: u8, const TTL: u64> Extend<T>
-    for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: Hash + Eq, S: BuildHasher, P: Policy + Guard<T, ()>, const CAP: usize, const TTL: u64>
+    Extend<T> for BoundedSet<T, S, P, CAP, TTL>
 {
-    /// Inserts each value in turn, so the bound holds throughout. Under
-    /// [`Evict::Reject`] the values that do not fit are dropped and counted in
-    /// `stats().rejections`; use [`insert`](Self::insert) to get them back.
+    /// Inserts each value in turn, so the bound holds throughout. Under a
+    /// policy that can refuse, the values that do not fit are dropped and
+    /// counted in `stats().rejections`; use `insert` to get them back.
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for value in iter {
-            let _rejected = self.insert(value);
+            let _refused = self.table.insert(value, (), &self.policy);
         }
     }
 }
 
-impl<T: Hash + Eq, S: BuildHasher + Default, const CAP: usize, const EVICT: u8, const TTL: u64>
-    FromIterator<T> for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64> PartialEq
+    for BoundedSet<T, S, P, CAP, TTL>
+{
+    /// Equal when both hold the same live values, as std's `HashSet`.
+    fn eq(&self, other: &Self) -> bool {
+        let mut count = 0;
+        let all_found = self.iter().all(|v| {
+            count += 1;
+            other.table.peek(v).is_some()
+        });
+        all_found && count == other.iter().count()
+    }
+}
+
+impl<
+    T: Hash + Eq,
+    S: BuildHasher + Default,
+    P: Policy + Guard<T, ()> + Default,
+    const CAP: usize,
+    const TTL: u64,
+> FromIterator<T> for BoundedSet<T, S, P, CAP, TTL>
 {
     /// Collects into the set the type describes (which needs `CAP > 0`).
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
@@ -260,8 +393,8 @@ impl<T> fmt::Debug for IntoIter<T> {
     }
 }
 
-impl<'a, T, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
-    for &'a BoundedSet<T, S, CAP, EVICT, TTL>
+impl<'a, T, S, P, const CAP: usize, const TTL: u64> IntoIterator
+    for &'a BoundedSet<T, S, P, CAP, TTL>
 {
     type Item = &'a T;
     type IntoIter = Iter<'a, T>;
@@ -270,9 +403,7 @@ impl<'a, T, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
     }
 }
 
-impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> IntoIterator
-    for BoundedSet<T, S, CAP, EVICT, TTL>
-{
+impl<T, S, P, const CAP: usize, const TTL: u64> IntoIterator for BoundedSet<T, S, P, CAP, TTL> {
     type Item = T;
     type IntoIter = IntoIter<T>;
     /// The live values, in arbitrary order.

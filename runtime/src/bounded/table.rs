@@ -2,8 +2,13 @@
 //!
 //! Entries live in a dense slab (`Vec<Node>`), found through a
 //! `hashbrown::HashTable<u32>` of slab indices, and are threaded on an
-//! intrusive doubly linked list by `u32` index: the eviction order (LRU or
-//! insertion order; its head is the next victim). With a TTL a second list, in
+//! intrusive doubly linked list by `u32` index: the eviction order (insertion
+//! order under SIEVE and FIFO, recency under LRU; its head is the oldest).
+//! Under SIEVE a hand walks that list from the head; each node's "visited"
+//! bit is kept in an unused bit of its stored hash (bit 56: hashbrown reads
+//! the top seven bits and the low bits below the table size, never this one),
+//! so a hit from `&self` is one relaxed store into a cache line the lookup
+//! already touched, and a node stays as small as before. With a TTL a second list, in
 //! a parallel `Vec<Stamp>` that is empty otherwise, keeps the write order, so
 //! expired entries are always found at its head in O(1).
 //!
@@ -16,19 +21,83 @@
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use hashbrown::HashTable;
 
-use super::{BoundStats, Config, Evict, EvictReason, Listener, Rejected};
+use super::policy::{Guard, Outcome};
+use super::{BoundStats, Config, Evict, EvictReason, Listener};
 
 const NIL: u32 = u32::MAX;
 
-#[derive(Clone)]
+/// SIEVE's visited bit, inside the stored hash. Every hash the table uses
+/// has it cleared, so lookups, inserts and rehashing agree.
+const VISITED: u64 = 1 << 56;
+
 pub(crate) struct Node<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    hash: u64,
+    /// The key's hash with [`VISITED`] as the visited bit: atomic so that a
+    /// read through `&self` can set it.
+    hash: AtomicU64,
     links: Links,
+}
+
+impl<K: Clone, V: Clone> Clone for Node<K, V> {
+    fn clone(&self) -> Self {
+        Node {
+            key: self.key.clone(),
+            value: self.value.clone(),
+            hash: AtomicU64::new(self.hash.load(Relaxed)),
+            links: self.links,
+        }
+    }
+}
+
+impl<K, V> Node<K, V> {
+    fn hash(&self) -> u64 {
+        self.hash.load(Relaxed) & !VISITED
+    }
+
+    /// Marks the node used. From `&self`: racing readers all store the same
+    /// bit, and writers, which clear it, hold `&mut`.
+    #[inline]
+    fn visit(&self) {
+        let hash = self.hash.load(Relaxed);
+        if hash & VISITED == 0 {
+            self.hash.store(hash | VISITED, Relaxed);
+        }
+    }
+
+    /// Whether the visited bit is set.
+    pub(crate) fn is_visited(&self) -> bool {
+        self.hash.load(Relaxed) & VISITED != 0
+    }
+
+    /// Clears the visited bit, returning whether it was set.
+    fn unvisit(&mut self) -> bool {
+        let hash = self.hash.get_mut();
+        let was = *hash & VISITED != 0;
+        *hash &= !VISITED;
+        was
+    }
+}
+
+/// Hit and miss counters, bumped by reads through `&self`. A load and a
+/// store, not an atomic add: exact for one thread, and readers racing on
+/// several threads may lose a count, which is the price of keeping shared
+/// reads as cheap as a `HashMap::get`.
+#[derive(Default)]
+struct ReadCounts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl ReadCounts {
+    #[inline]
+    fn bump(counter: &AtomicU64) {
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -121,8 +190,13 @@ pub(crate) struct Table<K, V, S> {
     hasher: S,
     order: List,
     expiry: List,
+    /// SIEVE's hand: the next node to consider for eviction (`NIL`: start
+    /// from the oldest).
+    hand: u32,
     pub(crate) config: Config,
-    pub(crate) stats: BoundStats,
+    /// Every counter but hits and misses.
+    stats: BoundStats,
+    reads: ReadCounts,
     pub(crate) listener: Option<Listener<K, V>>,
 }
 
@@ -135,8 +209,13 @@ impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
             hasher: self.hasher.clone(),
             order: self.order,
             expiry: self.expiry,
+            hand: self.hand,
             config: self.config.clone(),
             stats: self.stats,
+            reads: ReadCounts {
+                hits: AtomicU64::new(self.reads.hits.load(Relaxed)),
+                misses: AtomicU64::new(self.reads.misses.load(Relaxed)),
+            },
             listener: self.listener.clone(),
         }
     }
@@ -151,9 +230,20 @@ impl<K, V, S> Table<K, V, S> {
             hasher,
             order: List::EMPTY,
             expiry: List::EMPTY,
+            hand: NIL,
             config,
             stats: BoundStats::default(),
+            reads: ReadCounts::default(),
             listener: None,
+        }
+    }
+
+    /// All counters.
+    pub(crate) fn stats(&self) -> BoundStats {
+        BoundStats {
+            hits: self.reads.hits.load(Relaxed),
+            misses: self.reads.misses.load(Relaxed),
+            ..self.stats
         }
     }
 
@@ -225,7 +315,40 @@ impl<K, V, S> Table<K, V, S> {
         self.index.clear();
         self.order = List::EMPTY;
         self.expiry = List::EMPTY;
+        self.hand = NIL;
         drop(nodes);
+    }
+
+    /// Takes every entry out (counted as removals), leaving the table empty;
+    /// yields the live ones.
+    pub(crate) fn drain_live(&mut self) -> IntoLive<K, V> {
+        self.stats.removals += self.nodes.len() as u64;
+        let now = self.read_now();
+        let nodes = std::mem::take(&mut self.nodes);
+        let stamps = std::mem::take(&mut self.stamps);
+        self.index.clear();
+        self.order = List::EMPTY;
+        self.expiry = List::EMPTY;
+        self.hand = NIL;
+        IntoLive { now, nodes: nodes.into_iter(), stamps: stamps.into_iter() }
+    }
+
+    /// Gives back room the entries do not use.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.stamps.shrink_to_fit();
+        let nodes = &self.nodes;
+        self.index.shrink_to_fit(|&j| nodes[j as usize].hash());
+    }
+
+    /// The node in slot `i`.
+    pub(crate) fn node(&self, i: u32) -> &Node<K, V> {
+        &self.nodes[i as usize]
+    }
+
+    /// The node in slot `i`, mutably.
+    pub(crate) fn node_mut(&mut self, i: u32) -> &mut Node<K, V> {
+        &mut self.nodes[i as usize]
     }
 
     fn notify(&self, key: K, value: V, reason: EvictReason) {
@@ -236,6 +359,12 @@ impl<K, V, S> Table<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
+    /// The hash the table files `key` under (visited bit cleared).
+    #[inline]
+    pub(crate) fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key) & !VISITED
+    }
+
     fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -253,10 +382,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         if self.nodes.is_empty() {
             return None;
         }
-        self.find(self.hasher.hash_one(key), key)
+        self.find(self.hash_of(key), key)
     }
 
-    /// Read without counting as a use: no stats, no LRU movement, `&self`.
+    /// Read without counting as a use: no stats, no order change, `&self`.
     pub(crate) fn peek<Q>(&self, key: &Q) -> Option<&Node<K, V>>
     where
         K: Borrow<Q>,
@@ -266,87 +395,209 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         (!self.expired(i, self.read_now())).then(|| &self.nodes[i as usize])
     }
 
-    /// A lookup that counts: a hit moves the entry to the back under LRU; an
-    /// expired entry found on the way is removed and counts as a miss.
-    pub(crate) fn touch<Q>(&mut self, key: &Q) -> Option<&mut Node<K, V>>
+    /// A lookup that counts, through `&self`: hit and miss counters, and
+    /// under SIEVE (`visit`) the entry's visited bit. An expired entry is a
+    /// miss; the next write removes it.
+    #[inline]
+    pub(crate) fn get_shared<Q>(&self, key: &Q, visit: bool) -> Option<&Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self.lookup(key) {
+            Some(i) if !self.expired(i, self.read_now()) => {
+                ReadCounts::bump(&self.reads.hits);
+                let node = &self.nodes[i as usize];
+                if visit {
+                    node.visit();
+                }
+                Some(node)
+            }
+            _ => {
+                ReadCounts::bump(&self.reads.misses);
+                None
+            }
+        }
+    }
+
+    /// A lookup that counts, through `&mut self`: a hit is a use (moved to
+    /// the back under LRU, visited under SIEVE); an expired entry found on
+    /// the way is removed and counts as a miss. Returns the slot.
+    pub(crate) fn touch<Q>(&mut self, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let Some(i) = self.lookup(key) else {
-            self.stats.misses += 1;
+            *self.reads.misses.get_mut() += 1;
             return None;
         };
         if self.expired(i, self.read_now()) {
-            self.stats.misses += 1;
+            *self.reads.misses.get_mut() += 1;
             self.expire_at(i);
             return None;
         }
-        self.stats.hits += 1;
-        if self.config.evict == Evict::Lru {
-            self.order.move_to_back(&mut self.nodes, i);
-        }
-        Some(&mut self.nodes[i as usize])
+        *self.reads.hits.get_mut() += 1;
+        self.used(i);
+        Some(i)
     }
 
-    /// Inserts or updates. `Ok(Some(old))` for an update, `Ok(None)` for a
-    /// new entry, `Err` when full under [`Evict::Reject`].
-    ///
-    /// Expired entries go first, oldest first. The first of them lends its
-    /// slot to a new key, which saves a removal and a push on the TTL path:
-    /// in steady state each write expires about one entry.
-    pub(crate) fn insert(&mut self, key: K, value: V) -> Result<Option<V>, Rejected<(K, V)>> {
-        let now = self.read_now();
-        let hash = self.hasher.hash_one(&key);
-        if let Some(i) = self.find(hash, &key) {
-            if !self.expired(i, now) {
-                let node = &mut self.nodes[i as usize];
-                let old = std::mem::replace(&mut node.value, value);
-                if self.config.evict == Evict::Lru {
-                    self.order.move_to_back(&mut self.nodes, i);
-                }
-                let now = now.unwrap_or(0);
-                self.restamp(i, now);
-                self.purge_until(now);
-                return Ok(Some(old));
-            }
-            // The key's own entry expired: purge it with any older ones, in
-            // order, and insert afresh. The expiry list is in time order (the
-            // clock the table reads never goes back), so the purge reaches
-            // it; the second lookup makes sure, so that a key is never
-            // stored twice even if that order were broken.
-            self.purge_until(now.unwrap_or(0));
-            if let Some(i) = self.find(hash, &key) {
-                self.expire_at(i);
-            }
+    /// `entry()` found slot `i`: a hit and a use.
+    pub(crate) fn count_hit(&mut self, i: u32) {
+        *self.reads.hits.get_mut() += 1;
+        self.used(i);
+    }
+
+    /// `entry()` found nothing: a miss.
+    pub(crate) fn count_miss(&mut self) {
+        *self.reads.misses.get_mut() += 1;
+    }
+
+    /// Slot `i` was used: under LRU it moves to the back, under SIEVE it is
+    /// marked visited; FIFO and reject change nothing.
+    fn used(&mut self, i: u32) {
+        match self.config.evict {
+            Evict::Lru => self.order.move_to_back(&mut self.nodes, i),
+            Evict::Sieve => self.nodes[i as usize].visit(),
+            Evict::Fifo | Evict::Reject => {}
         }
+    }
+
+    /// The live slot holding `key` (hashed to `hash`), for a write: an
+    /// expired entry for the key is purged first, with every older one.
+    pub(crate) fn find_for_write<Q>(&mut self, hash: u64, key: &Q, now: Option<u64>) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let i = self.find(hash, key)?;
+        if !self.expired(i, now) {
+            return Some(i);
+        }
+        // The expiry list is in time order (the clock the table reads never
+        // goes back), so the purge reaches it; the second lookup makes sure,
+        // so that a key is never stored twice even if that order were broken.
+        self.purge_until(now.unwrap_or(0));
+        if let Some(i) = self.find(hash, key) {
+            self.expire_at(i);
+        }
+        None
+    }
+
+    /// Replaces slot `i`'s value: a write, so the entry's age restarts and it
+    /// counts as a use.
+    pub(crate) fn replace_at(&mut self, i: u32, value: V, now: Option<u64>) -> V {
+        let old = std::mem::replace(&mut self.nodes[i as usize].value, value);
+        self.used(i);
+        self.restamp(i, now.unwrap_or(0));
+        old
+    }
+
+    /// Inserts or updates. `Done(Some(old))` for an update, `Done(None)` for
+    /// a new entry, `Refused` when full and nothing may be evicted (reject,
+    /// or every entry guarded).
+    pub(crate) fn insert<G: Guard<K, V>>(
+        &mut self,
+        key: K,
+        value: V,
+        guard: &G,
+    ) -> Outcome<Option<V>, (K, V)> {
+        let now = self.read_now();
+        let hash = self.hash_of(&key);
+        if let Some(i) = self.find_for_write(hash, &key, now) {
+            let old = self.replace_at(i, value, now);
+            self.purge_until(now.unwrap_or(0));
+            return Outcome::Done(Some(old));
+        }
+        match self.insert_new(hash, key, value, now, guard) {
+            Outcome::Done(_) => Outcome::Done(None),
+            Outcome::Refused(entry) => Outcome::Refused(entry),
+        }
+    }
+
+    /// Adds a key known to be absent (`find_for_write` said so), making room
+    /// by the policy. Returns the slot it went to, which stays valid until
+    /// the next write.
+    ///
+    /// Expired entries go first, oldest first. The last of them lends its
+    /// slot to the new key, which saves a removal and a push on the TTL path:
+    /// in steady state each write expires about one entry.
+    pub(crate) fn insert_new<G: Guard<K, V>>(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        now: Option<u64>,
+        guard: &G,
+    ) -> Outcome<u32, (K, V)> {
         self.stats.inserts += 1;
         if let Some(now) = now {
-            let head = self.expiry.head;
-            if head != NIL && self.stamps[head as usize].expires <= now {
-                let (old_key, old_value) = self.reuse_slot(head, key, value, hash, now);
+            let is_expired = |t: &Self, i: u32| i != NIL && t.stamps[i as usize].expires <= now;
+            if is_expired(self, self.expiry.head) {
+                // Purge all but the last expired entry, then reuse its slot:
+                // removals move slots, so they must come before the new
+                // entry has one.
+                while is_expired(self, self.stamps[self.expiry.head as usize].links.next) {
+                    self.expire_at(self.expiry.head);
+                }
+                let i = self.expiry.head;
+                let (old_key, old_value) = self.reuse_slot(i, key, value, hash, now);
                 self.stats.expirations += 1;
                 self.notify(old_key, old_value, EvictReason::Expired);
-                self.purge_until(now);
-                return Ok(None);
+                return Outcome::Done(i);
             }
         }
         let now = now.unwrap_or(0);
         if self.nodes.len() < self.config.cap {
-            self.push(key, value, hash, now);
-            return Ok(None);
+            return Outcome::Done(self.push(key, value, hash, now));
         }
+        let Some(victim) = self.victim(guard) else {
+            self.stats.rejections += 1;
+            return Outcome::Refused((key, value));
+        };
+        let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now);
+        self.stats.evictions += 1;
+        self.notify(old_key, old_value, EvictReason::Capacity);
+        Outcome::Done(victim)
+    }
+
+    /// The slot a full table gives up, or `None` when it may give up none:
+    /// under reject, or when the guard keeps every entry. LRU and FIFO take
+    /// the oldest unguarded entry; SIEVE moves its hand from where it
+    /// stopped, clearing visited bits, to the first unvisited, unguarded
+    /// entry (two laps at most: the first clears every bit).
+    fn victim<G: Guard<K, V>>(&mut self, guard: &G) -> Option<u32> {
+        let len = self.nodes.len();
         match self.config.evict {
-            Evict::Reject => {
-                self.stats.rejections += 1;
-                Err(Rejected((key, value)))
-            }
+            Evict::Reject => None,
             Evict::Lru | Evict::Fifo => {
-                let victim = self.order.head;
-                let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now);
-                self.stats.evictions += 1;
-                self.notify(old_key, old_value, EvictReason::Capacity);
-                Ok(None)
+                let mut at = self.order.head;
+                while at != NIL {
+                    let node = &self.nodes[at as usize];
+                    if !guard.keeps(&node.key, &node.value) {
+                        return Some(at);
+                    }
+                    at = node.links.next;
+                }
+                None
+            }
+            Evict::Sieve => {
+                let mut at = if self.hand == NIL { self.order.head } else { self.hand };
+                for _ in 0..=2 * len {
+                    let node = &mut self.nodes[at as usize];
+                    let next = match node.links.next {
+                        NIL => self.order.head,
+                        next => next,
+                    };
+                    if !node.unvisit() && !guard.keeps(&node.key, &node.value) {
+                        // `reuse_slot` moves the hand past it.
+                        self.hand = at;
+                        return Some(at);
+                    }
+                    at = next;
+                }
+                self.hand = at;
+                None
             }
         }
     }
@@ -361,8 +612,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             self.expire_at(i);
             return None;
         }
+        Some(self.remove_slot(i))
+    }
+
+    /// Removes slot `i` at the caller's request (counted as a removal).
+    pub(crate) fn remove_slot(&mut self, i: u32) -> (K, V) {
         self.stats.removals += 1;
-        Some(self.remove_at(i))
+        self.remove_at(i)
     }
 
     /// Keeps the live entries for which `keep` returns true; expired entries
@@ -412,7 +668,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
     }
 
-    fn push(&mut self, key: K, value: V, hash: u64, now: u64) {
+    fn push(&mut self, key: K, value: V, hash: u64, now: u64) -> u32 {
         let i = self.nodes.len();
         if i == self.nodes.capacity() {
             // Double, but never past the cap: a full collection holds no slack.
@@ -424,34 +680,45 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
         let i = i as u32;
         let links = Links { prev: NIL, next: NIL };
-        self.nodes.push(Node { key, value, hash, links });
+        self.nodes.push(Node { key, value, hash: AtomicU64::new(hash), links });
         self.order.push_back(&mut self.nodes, i);
         if let Some(ttl) = self.config.ttl {
             self.stamps.push(Stamp { expires: now.saturating_add(ttl), links });
             self.expiry.push_back(&mut self.stamps, i);
         }
         let nodes = &self.nodes;
-        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
+        i
     }
 
     /// Replaces slot `i`'s entry with a new one in place (no allocation, no
-    /// slab movement), making it the newest in both orders. Returns the old
-    /// entry. Used for capacity eviction and for reusing an expired slot.
+    /// slab movement), making it the newest in both orders and unvisited.
+    /// Returns the old entry. Used for capacity eviction and for reusing an
+    /// expired slot.
     fn reuse_slot(&mut self, i: u32, key: K, value: V, hash: u64, now: u64) -> (K, V) {
         self.unindex(i);
+        self.step_hand_off(i);
         let node = &mut self.nodes[i as usize];
         let old_key = std::mem::replace(&mut node.key, key);
         let old_value = std::mem::replace(&mut node.value, value);
-        node.hash = hash;
+        *node.hash.get_mut() = hash;
         self.order.move_to_back(&mut self.nodes, i);
         self.restamp(i, now);
         let nodes = &self.nodes;
-        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
         (old_key, old_value)
     }
 
+    /// Slot `i` is about to leave its place in the order: a hand resting on
+    /// it moves on to the next newer entry.
+    fn step_hand_off(&mut self, i: u32) {
+        if self.hand == i {
+            self.hand = self.nodes[i as usize].links.next;
+        }
+    }
+
     fn unindex(&mut self, i: u32) {
-        let hash = self.nodes[i as usize].hash;
+        let hash = self.nodes[i as usize].hash();
         if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
             entry.remove();
         }
@@ -460,6 +727,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// Removes slot `i`, moving the last node into it so the slab stays dense.
     fn remove_at(&mut self, i: u32) -> (K, V) {
         self.unindex(i);
+        self.step_hand_off(i);
         self.order.unlink(&mut self.nodes, i);
         let ttl = self.config.ttl.is_some();
         if ttl {
@@ -475,7 +743,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             if ttl {
                 self.expiry.relocate(&mut self.stamps, last, i);
             }
-            let hash = self.nodes[i as usize].hash;
+            if self.hand == last {
+                self.hand = i;
+            }
+            let hash = self.nodes[i as usize].hash();
             if let Some(slot) = self.index.find_mut(hash, |&j| j == last) {
                 *slot = i;
             }
@@ -511,9 +782,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
                 .get(i as usize)
                 .unwrap_or_else(|| panic!("index points at {i}, len {len}"));
             assert!(!std::mem::replace(&mut seen[i as usize], true), "slot {i} indexed twice");
-            let found = self.index.find(node.hash, |&j| j == i);
+            let found = self.index.find(node.hash(), |&j| j == i);
             assert!(found.is_some(), "slot {i} not found under its own hash");
         }
+        assert!(self.hand == NIL || (self.hand as usize) < len, "hand at {}, len {len}", self.hand);
         let order: Vec<Links> = self.nodes.iter().map(|n| n.links).collect();
         check_list("eviction", &self.order, &order, len);
         if self.config.ttl.is_some() {

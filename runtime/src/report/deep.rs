@@ -188,8 +188,8 @@ impl<T: DeepHeap> DeepHeap for RwLock<T> {
     }
 }
 
-impl<K: DeepHeap, V: DeepHeap, S, const CAP: usize, const EVICT: u8, const TTL: u64> DeepHeap
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K: DeepHeap, V: DeepHeap, S, P, const CAP: usize, const TTL: u64> DeepHeap
+    for BoundedMap<K, V, S, P, CAP, TTL>
 {
     fn deep_heap(&self, seen: &mut Seen) -> usize {
         if K::FLAT && V::FLAT {
@@ -200,15 +200,15 @@ impl<K: DeepHeap, V: DeepHeap, S, const CAP: usize, const EVICT: u8, const TTL: 
     }
 }
 
-impl<T: DeepHeap, S, const CAP: usize, const EVICT: u8, const TTL: u64> DeepHeap
-    for BoundedSet<T, S, CAP, EVICT, TTL>
+impl<T: DeepHeap, S, P, const CAP: usize, const TTL: u64> DeepHeap
+    for BoundedSet<T, S, P, CAP, TTL>
 {
     fn deep_heap(&self, seen: &mut Seen) -> usize {
         with_elements(self.heap_bytes(), self.iter(), seen)
     }
 }
 
-impl<T: DeepHeap, const CAP: usize, const EVICT: u8> DeepHeap for BoundedDeque<T, CAP, EVICT> {
+impl<T: DeepHeap, P, const CAP: usize> DeepHeap for BoundedDeque<T, P, CAP> {
     fn deep_heap(&self, seen: &mut Seen) -> usize {
         with_elements(self.heap_bytes(), self.iter(), seen)
     }

@@ -54,7 +54,7 @@ struct Series {
 /// for tick in 0..8u64 {
 ///     for i in 0..100 {
 ///         leaky.push(tick * 100 + i);
-///         capped.insert(tick * 100 + i).unwrap();
+///         capped.insert(tick * 100 + i);
 ///     }
 ///     let report = Report::structure::<()>("Service", vec![
 ///         leaky.memory_report().named("leaky"),

@@ -303,8 +303,8 @@ macro_rules! tokio_guarded {
 #[cfg(feature = "tokio")]
 tokio_guarded!(Mutex::try_lock, RwLock::try_read);
 
-impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
-    for BoundedMap<K, V, S, CAP, EVICT, TTL>
+impl<K, V, S, P, const CAP: usize, const TTL: u64> MemoryReport
+    for BoundedMap<K, V, S, P, CAP, TTL>
 {
     fn memory_report(&self) -> Report {
         Report::leaf::<Self>(self.heap_bytes())
@@ -315,9 +315,7 @@ impl<K, V, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
     }
 }
 
-impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
-    for BoundedSet<T, S, CAP, EVICT, TTL>
-{
+impl<T, S, P, const CAP: usize, const TTL: u64> MemoryReport for BoundedSet<T, S, P, CAP, TTL> {
     fn memory_report(&self) -> Report {
         Report::leaf::<Self>(self.heap_bytes())
             .with_len(self.len())
@@ -327,7 +325,7 @@ impl<T, S, const CAP: usize, const EVICT: u8, const TTL: u64> MemoryReport
     }
 }
 
-impl<T, const CAP: usize, const EVICT: u8> MemoryReport for BoundedDeque<T, CAP, EVICT> {
+impl<T, P, const CAP: usize> MemoryReport for BoundedDeque<T, P, CAP> {
     fn memory_report(&self) -> Report {
         Report::leaf::<Self>(self.heap_bytes())
             .with_len(self.len())

@@ -85,7 +85,7 @@ impl Kind {
 ///
 /// let mut closed = BoundedSet::<u64>::with_cap(100);
 /// for id in 0..250 {
-///     closed.insert(id).unwrap();
+///     closed.insert(id);
 /// }
 /// let report = closed.memory_report();
 /// assert_eq!(report.len(), Some(100));

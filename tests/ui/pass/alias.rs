@@ -18,7 +18,7 @@ type Log = std::vec::Vec<u8>;
 
 fn main() {
     let mut closed = ClosedSockets::default();
-    closed.insert(1).unwrap();
+    closed.insert(1);
     assert_eq!(closed.cap(), 1024);
     let sessions: Sessions<&str> = Default::default();
     assert_eq!(sessions.cap(), 1000);
@@ -28,7 +28,7 @@ fn main() {
     assert_eq!(recent.evict_policy(), Evict::Reject);
     let mut log = Log::default();
     for b in 0..10 {
-        log.push(b).unwrap();
+        log.push(b);
     }
     assert_eq!(log.len(), 4);
 }

@@ -22,12 +22,12 @@ fn main() {
         closed: Default::default(),
     };
     for line in ["a", "b", "c", "d"] {
-        chat.history.lock().unwrap().push_back(line.to_string()).unwrap();
+        chat.history.lock().unwrap().push_back(line.to_string());
     }
     assert_eq!(chat.history.lock().unwrap().len(), 3);
-    chat.players.write().unwrap().insert(1, "ada".into()).unwrap();
+    chat.players.write().unwrap().insert(1, "ada".into());
     for id in 0..5 {
-        chat.closed.lock().unwrap().insert(id).unwrap();
+        chat.closed.lock().unwrap().insert(id);
     }
     assert_eq!(chat.closed.lock().unwrap().len(), 2);
     let report = chat.memory_report();

@@ -20,7 +20,7 @@ fifty!(a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 b0 b1 b2 b3 b4 b5 b6 b7 b8 b9
 
 fn main() {
     let mut wide = build();
-    wide.e9.insert(1).unwrap();
+    wide.e9.insert(1);
     assert_eq!(wide.a0.cap(), 2);
     assert_eq!(wide.e9.len(), 1);
 }

@@ -46,10 +46,10 @@ fn main() {
         name: "svc",
     };
     for id in 0..1_000 {
-        service.closed.insert(id).unwrap();
+        service.closed.insert(id);
     }
-    service.cache.insert(1, "one".to_string()).unwrap();
-    service.recent.push_back("hi").unwrap();
+    service.cache.insert(1, "one".to_string());
+    service.recent.push_back("hi");
     service.active.insert(7, [0; 3]);
     assert_eq!(service.closed.len(), 100);
     assert_eq!(service.cache.get(&1).map(String::as_str), Some("one"));
