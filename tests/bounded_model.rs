@@ -1,13 +1,20 @@
 //! Model-based tests: random operation sequences run against each bounded
 //! wrapper and against a deliberately naive reference model (a `Vec` of
-//! entries with ages), compared after every step.
+//! entries in queue order, with ages, visited bits and a hand), written from
+//! the policies' descriptions (SIEVE as in Zhang et al., NSDI '24) and
+//! compared after every step: return values, contents, the queue order, the
+//! visited bits, the victims (through the eviction events), the counters and
+//! their identity.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::RandomState;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use leakproof::collections::DequePolicy;
 use leakproof::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, ManualClock,
+    BoundStats, BoundedDeque, BoundedMap, BoundedSet, Evict, EvictReason, Fifo, Guarded, KeyOnly,
+    Lru, ManualClock, Reject, Sieve,
 };
 use proptest::prelude::*;
 
@@ -19,6 +26,10 @@ enum Op {
     Contains(u8),
     Peek(u8),
     Remove(u8),
+    /// `*entry(k).or_insert(v) += 1`, or the refused insert.
+    Entry(u8, u32),
+    /// `entry(k)`: remove if occupied.
+    EntryRemove(u8),
     Advance(u16),
     Purge,
     RetainEven,
@@ -36,7 +47,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => key.clone().prop_map(Op::GetMut),
         2 => key.clone().prop_map(Op::Contains),
         2 => key.clone().prop_map(Op::Peek),
-        2 => key.prop_map(Op::Remove),
+        2 => key.clone().prop_map(Op::Remove),
+        2 => (key.clone(), any::<u32>()).prop_map(|(k, v)| Op::Entry(k, v)),
+        1 => key.prop_map(Op::EntryRemove),
         2 => (0u16..400).prop_map(Op::Advance),
         1 => Just(Op::Purge),
         1 => Just(Op::RetainEven),
@@ -52,24 +65,50 @@ struct Entry {
     /// When it was last written (insert or update), for TTL order.
     written: u64,
     expires: Option<u64>,
-    /// Tick of last use (LRU) and of first insertion (FIFO).
+    /// Tick of last use (LRU).
     used: u64,
-    inserted: u64,
+    /// SIEVE: used since the hand last passed.
+    visited: bool,
 }
 
-/// The reference: a plain `Vec`, every rule written the obvious way.
+/// The eviction guard the guarded runs use: multiples of 3 are "in use".
+fn guarded_key(key: &u8) -> bool {
+    key.is_multiple_of(3)
+}
+
+/// The reference: a plain `Vec` in queue order (oldest first, new entries
+/// at the back), every rule written the obvious way.
 struct Model {
     cap: usize,
     evict: Evict,
+    guard: bool,
     ttl: Option<u64>,
     now: u64,
     tick: u64,
     entries: Vec<Entry>,
+    /// SIEVE's hand: the index of the next entry to look at; `None` starts
+    /// from the oldest.
+    hand: Option<usize>,
     stats: BoundStats,
     events: Vec<(u8, u32, EvictReason)>,
 }
 
 impl Model {
+    fn new(cap: usize, evict: Evict, guard: bool, ttl: Option<u64>) -> Self {
+        Model {
+            cap,
+            evict,
+            guard,
+            ttl,
+            now: 0,
+            tick: 0,
+            entries: Vec::new(),
+            hand: None,
+            stats: BoundStats::default(),
+            events: Vec::new(),
+        }
+    }
+
     fn next_tick(&mut self) -> u64 {
         self.tick += 1;
         self.tick
@@ -79,12 +118,29 @@ impl Model {
         e.expires.is_some_and(|at| at <= self.now)
     }
 
+    /// Removes entry `i`; a hand resting on it moves to the next newer one.
+    fn remove_at(&mut self, i: usize) -> Entry {
+        let e = self.entries.remove(i);
+        self.hand = match self.hand {
+            Some(h) if h > i => Some(h - 1),
+            Some(h) if h == i => (i < self.entries.len()).then_some(i),
+            other => other,
+        };
+        e
+    }
+
     fn purge(&mut self) -> usize {
         let mut expired: Vec<Entry> =
             self.entries.iter().filter(|e| self.is_expired(e)).cloned().collect();
         expired.sort_by_key(|e| e.written);
-        let now = self.now;
-        self.entries.retain(|e| e.expires.is_none_or(|at| at > now));
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.is_expired(&self.entries[i]) {
+                self.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
         for e in &expired {
             self.stats.expirations += 1;
             self.events.push((e.key, e.value, EvictReason::Expired));
@@ -97,60 +153,125 @@ impl Model {
     }
 
     fn expire_one(&mut self, i: usize) {
-        let e = self.entries.remove(i);
+        let e = self.remove_at(i);
         self.stats.expirations += 1;
         self.events.push((e.key, e.value, EvictReason::Expired));
     }
 
-    fn insert(&mut self, key: u8, value: u32) -> Result<Option<u32>, (u8, u32)> {
-        self.purge();
+    /// A use of entry `i`.
+    fn use_entry(&mut self, i: usize) {
         let tick = self.next_tick();
-        let expires = self.ttl.map(|ttl| self.now + ttl);
-        if let Some(i) = self.position(key) {
-            let e = &mut self.entries[i];
-            let old = std::mem::replace(&mut e.value, value);
-            e.written = tick;
-            e.expires = expires;
-            if self.evict == Evict::Lru {
-                e.used = tick;
-            }
-            return Ok(Some(old));
+        match self.evict {
+            Evict::Lru => self.entries[i].used = tick,
+            Evict::Sieve => self.entries[i].visited = true,
+            Evict::Fifo | Evict::Reject => {}
         }
+    }
+
+    fn keeps(&self, i: usize) -> bool {
+        self.guard && guarded_key(&self.entries[i].key)
+    }
+
+    /// The entry a full model gives up, or `None` (refused).
+    fn victim(&mut self) -> Option<usize> {
+        let len = self.entries.len();
+        match self.evict {
+            Evict::Reject => None,
+            Evict::Fifo => (0..len).find(|&i| !self.keeps(i)),
+            Evict::Lru => {
+                (0..len).filter(|&i| !self.keeps(i)).min_by_key(|&i| self.entries[i].used)
+            }
+            Evict::Sieve => {
+                // The hand goes from the oldest towards the newest, wraps,
+                // clears visited bits, and stops at the first entry that is
+                // neither visited nor guarded; two laps at most.
+                let mut at = self.hand.unwrap_or(0);
+                for _ in 0..=2 * len {
+                    let was_visited = std::mem::replace(&mut self.entries[at].visited, false);
+                    if !was_visited && !self.keeps(at) {
+                        self.hand = Some(at);
+                        return Some(at);
+                    }
+                    at = (at + 1) % len;
+                }
+                self.hand = Some(at);
+                None
+            }
+        }
+    }
+
+    /// A new key: make room, then append. `Err` hands the entry back.
+    fn insert_new(&mut self, key: u8, value: u32) -> Result<(), (u8, u32)> {
         self.stats.inserts += 1;
         if self.entries.len() >= self.cap {
-            let victim = match self.evict {
-                Evict::Reject => {
-                    self.stats.rejections += 1;
-                    return Err((key, value));
-                }
-                Evict::Lru => self.entries.iter().enumerate().min_by_key(|(_, e)| e.used),
-                Evict::Fifo => self.entries.iter().enumerate().min_by_key(|(_, e)| e.inserted),
+            let Some(i) = self.victim() else {
+                self.stats.rejections += 1;
+                return Err((key, value));
             };
-            let i = victim.map(|(i, _)| i).expect("a full model has entries");
-            let e = self.entries.remove(i);
+            let e = self.remove_at(i);
             self.stats.evictions += 1;
             self.events.push((e.key, e.value, EvictReason::Capacity));
         }
-        self.entries.push(Entry { key, value, written: tick, expires, used: tick, inserted: tick });
-        Ok(None)
+        let tick = self.next_tick();
+        let expires = self.ttl.map(|ttl| self.now + ttl);
+        self.entries.push(Entry { key, value, written: tick, expires, used: tick, visited: false });
+        Ok(())
     }
 
-    fn touch(&mut self, key: u8) -> Option<u32> {
+    fn insert(&mut self, key: u8, value: u32) -> Result<Option<u32>, (u8, u32)> {
+        self.purge();
+        if let Some(i) = self.position(key) {
+            let old = self.update(i, value);
+            return Ok(Some(old));
+        }
+        self.insert_new(key, value).map(|()| None)
+    }
+
+    /// A write to a live entry: new value, new age, a use.
+    fn update(&mut self, i: usize, value: u32) -> u32 {
+        self.use_entry(i);
+        let tick = self.tick;
+        let expires = self.ttl.map(|ttl| self.now + ttl);
+        let e = &mut self.entries[i];
+        e.written = tick;
+        e.expires = expires;
+        std::mem::replace(&mut e.value, value)
+    }
+
+    /// A lookup that counts. Through `&mut self` an expired entry found is
+    /// removed; through `&self` it is only a miss.
+    fn touch(&mut self, key: u8, exclusive: bool) -> Option<u32> {
         let Some(i) = self.position(key) else {
             self.stats.misses += 1;
             return None;
         };
         if self.is_expired(&self.entries[i]) {
             self.stats.misses += 1;
-            self.expire_one(i);
+            if exclusive {
+                self.expire_one(i);
+            }
             return None;
         }
         self.stats.hits += 1;
-        let tick = self.next_tick();
-        if self.evict == Evict::Lru {
-            self.entries[i].used = tick;
-        }
+        self.use_entry(i);
         Some(self.entries[i].value)
+    }
+
+    /// `entry(key)`: a live entry is a hit and a use; an expired one for the
+    /// key goes, with every other expired entry, before the miss.
+    fn entry(&mut self, key: u8) -> Option<usize> {
+        if let Some(i) = self.position(key)
+            && !self.is_expired(&self.entries[i])
+        {
+            self.stats.hits += 1;
+            self.use_entry(i);
+            return Some(i);
+        }
+        if self.position(key).is_some() {
+            self.purge();
+        }
+        self.stats.misses += 1;
+        None
     }
 
     fn peek(&self, key: u8) -> Option<u32> {
@@ -165,7 +286,7 @@ impl Model {
             return None;
         }
         self.stats.removals += 1;
-        Some(self.entries.remove(i).value)
+        Some(self.remove_at(i).value)
     }
 
     fn live(&self) -> Vec<(u8, u32)> {
@@ -174,52 +295,116 @@ impl Model {
         live.sort();
         live
     }
+
+    /// Keys in queue order: insertion order, or recency under LRU.
+    fn queue(&self) -> Vec<u8> {
+        let mut entries: Vec<&Entry> = self.entries.iter().collect();
+        if self.evict == Evict::Lru {
+            entries.sort_by_key(|e| e.used);
+        }
+        entries.iter().map(|e| e.key).collect()
+    }
 }
 
-fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let clock = ManualClock::new();
-    let mut builder = BoundedMap::<u8, u32>::builder().cap(cap).evict(evict).clock(clock.clone());
-    if let Some(ttl) = ttl {
-        builder = builder.ttl(Duration::from_millis(ttl));
-    }
-    let mut map = builder.build();
+type Map<P> = BoundedMap<u8, u32, RandomState, P>;
+type Set<P> = BoundedSet<u8, RandomState, P>;
+type MapGuard = fn(&u8, &u32) -> bool;
+type SetGuard = KeyOnly<fn(&u8) -> bool>;
+
+/// What differs between policies: the return type of writes (std's, or a
+/// `Result`) and whether reads take `&self`. Each policy maps its own calls
+/// onto one shape.
+trait UnderTest: Sized + leakproof::Policy + leakproof::collections::policy::Guard<u8, u32> {
+    type SetPolicy;
+    const EXCLUSIVE_READS: bool;
+    fn insert(m: &mut Map<Self>, k: u8, v: u32) -> Result<Option<u32>, (u8, u32)>;
+    fn get(m: &mut Map<Self>, k: u8) -> Option<u32>;
+    fn contains_key(m: &mut Map<Self>, k: u8) -> bool;
+    fn entry_bump(m: &mut Map<Self>, k: u8, v: u32) -> Result<u32, (u8, u32)>;
+    fn set_insert(s: &mut Set<Self::SetPolicy>, k: u8) -> Result<bool, u8>;
+    fn set_get(s: &mut Set<Self::SetPolicy>, k: u8) -> Option<u8>;
+    fn set_contains(s: &mut Set<Self::SetPolicy>, k: u8) -> bool;
+}
+
+macro_rules! under_test {
+    ($policy:ty, $set_policy:ty, exclusive = $exclusive:literal, |$r:ident| $settle:expr) => {
+        impl UnderTest for $policy {
+            type SetPolicy = $set_policy;
+            const EXCLUSIVE_READS: bool = $exclusive;
+            fn insert(m: &mut Map<Self>, k: u8, v: u32) -> Result<Option<u32>, (u8, u32)> {
+                let $r = m.insert(k, v);
+                $settle
+            }
+            fn get(m: &mut Map<Self>, k: u8) -> Option<u32> {
+                m.get(&k).copied()
+            }
+            fn contains_key(m: &mut Map<Self>, k: u8) -> bool {
+                m.contains_key(&k)
+            }
+            fn entry_bump(m: &mut Map<Self>, k: u8, v: u32) -> Result<u32, (u8, u32)> {
+                let $r = m.entry(k).or_insert(v);
+                let slot = $settle?;
+                *slot = slot.wrapping_add(1);
+                Ok(*slot)
+            }
+            fn set_insert(s: &mut Set<Self::SetPolicy>, k: u8) -> Result<bool, u8> {
+                let $r = s.insert(k);
+                $settle
+            }
+            fn set_get(s: &mut Set<Self::SetPolicy>, k: u8) -> Option<u8> {
+                s.get(&k).copied()
+            }
+            fn set_contains(s: &mut Set<Self::SetPolicy>, k: u8) -> bool {
+                s.contains(&k)
+            }
+        }
+    };
+}
+
+under_test!(Sieve, Sieve, exclusive = false, |r| Ok(r));
+under_test!(Lru, Lru, exclusive = true, |r| Ok(r));
+under_test!(Fifo, Fifo, exclusive = false, |r| Ok(r));
+under_test!(Reject, Reject, exclusive = false, |r| r.map_err(|e| e.into_inner()));
+under_test!(Guarded<Sieve, MapGuard>, Guarded<Sieve, SetGuard>, exclusive = false, |r| r
+    .map_err(|e| e.into_inner()));
+under_test!(Guarded<Lru, MapGuard>, Guarded<Lru, SetGuard>, exclusive = true, |r| r
+    .map_err(|e| e.into_inner()));
+under_test!(Guarded<Fifo, MapGuard>, Guarded<Fifo, SetGuard>, exclusive = false, |r| r
+    .map_err(|e| e.into_inner()));
+
+/// Runs `ops` against a map and a set (already configured: cap, policy,
+/// clock, ttl), each against its own model (the set's holds value 0).
+fn run_map<P: UnderTest>(
+    mut map: Map<P>,
+    mut set: Set<P::SetPolicy>,
+    clock: ManualClock,
+    guard: bool,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    let cap = map.cap();
+    let ttl = map.ttl().map(|ttl| ttl.as_millis() as u64);
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     map.on_evict(move |k, v, why| sink.lock().unwrap().push((k, v, why)));
-    // A set with the same configuration is the same table with unit
-    // values: it must follow the same model, projected on the keys.
-    let mut set_builder = BoundedSet::<u8>::builder().cap(cap).evict(evict).clock(clock.clone());
-    if let Some(ttl) = ttl {
-        set_builder = set_builder.ttl(Duration::from_millis(ttl));
-    }
-    let mut set = set_builder.build();
     let set_events = Arc::new(Mutex::new(Vec::new()));
     let set_sink = Arc::clone(&set_events);
     set.on_evict(move |k, why| set_sink.lock().unwrap().push((k, why)));
-    let mut model = Model {
-        cap,
-        evict,
-        ttl,
-        now: 0,
-        tick: 0,
-        entries: Vec::new(),
-        stats: BoundStats::default(),
-        events: Vec::new(),
-    };
+    let mut model = Model::new(cap, map.evict_policy(), guard, ttl);
+    let mut sm = Model::new(cap, set.evict_policy(), guard, ttl);
+    let exclusive = P::EXCLUSIVE_READS;
 
     for op in ops {
         match op {
             Op::Insert(k, v) => {
-                let got = map.insert(k, v).map_err(|r| r.into_inner());
+                let got = P::insert(&mut map, k, v);
                 let want = model.insert(k, v);
                 prop_assert_eq!(got, want, "insert({}, {})", k, v);
-                let set_want = want.map(|old| old.is_none()).map_err(|(k, _)| k);
-                prop_assert_eq!(set.insert(k).map_err(|r| r.into_inner()), set_want);
+                let set_want = sm.insert(k, 0).map(|old| old.is_none()).map_err(|(k, _)| k);
+                prop_assert_eq!(P::set_insert(&mut set, k), set_want);
             }
             Op::Get(k) => {
-                let want = model.touch(k);
-                prop_assert_eq!(map.get(&k).copied(), want);
-                prop_assert_eq!(set.get(&k).copied(), want.map(|_| k));
+                prop_assert_eq!(P::get(&mut map, k), model.touch(k, exclusive));
+                prop_assert_eq!(P::set_get(&mut set, k), sm.touch(k, exclusive).map(|_| k));
             }
             Op::GetMut(k) => {
                 let got = map.get_mut(&k).map(|v| {
@@ -227,49 +412,89 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
                     *v = v.wrapping_add(1);
                     old
                 });
-                let want = model.touch(k);
+                let want = model.touch(k, true);
                 if let Some(i) = want.and(model.position(k)) {
                     model.entries[i].value = model.entries[i].value.wrapping_add(1);
                 }
                 prop_assert_eq!(got, want);
-                prop_assert_eq!(set.contains(&k), want.is_some());
+                let set_want = sm.touch(k, exclusive).is_some();
+                prop_assert_eq!(P::set_contains(&mut set, k), set_want);
             }
             Op::Contains(k) => {
-                let want = model.touch(k).is_some();
-                prop_assert_eq!(map.contains_key(&k), want);
-                prop_assert_eq!(set.contains(&k), want);
+                prop_assert_eq!(P::contains_key(&mut map, k), model.touch(k, exclusive).is_some());
+                prop_assert_eq!(P::set_contains(&mut set, k), sm.touch(k, exclusive).is_some());
             }
             Op::Peek(k) => {
-                let want = model.peek(k);
-                prop_assert_eq!(map.peek(&k).copied(), want);
-                prop_assert_eq!(set.peek(&k).copied(), want.map(|_| k));
+                prop_assert_eq!(map.peek(&k).copied(), model.peek(k));
+                prop_assert_eq!(set.peek(&k).copied(), sm.peek(k).map(|_| k));
             }
             Op::Remove(k) => {
                 let want = model.remove(k);
+                let set_want = sm.remove(k);
                 if k % 2 == 0 {
                     prop_assert_eq!(map.remove(&k), want);
-                    prop_assert_eq!(set.remove(&k), want.is_some());
+                    prop_assert_eq!(set.remove(&k), set_want.is_some());
                 } else {
                     prop_assert_eq!(map.remove_entry(&k), want.map(|v| (k, v)));
-                    prop_assert_eq!(set.take(&k), want.map(|_| k));
+                    prop_assert_eq!(set.take(&k), set_want.map(|_| k));
                 }
+            }
+            Op::Entry(k, v) => {
+                let got = P::entry_bump(&mut map, k, v);
+                let want = match model.entry(k) {
+                    Some(i) => Ok(i),
+                    None => {
+                        // A vacant insert makes room as any insert does:
+                        // expired entries first.
+                        model.purge();
+                        model.insert_new(k, v).map(|()| model.entries.len() - 1)
+                    }
+                }
+                .map(|i| {
+                    let e = &mut model.entries[i];
+                    e.value = e.value.wrapping_add(1);
+                    e.value
+                });
+                prop_assert_eq!(got, want, "entry({}).or_insert({})", k, v);
+                let set_want = sm.insert(k, 0).map(|old| old.is_none()).map_err(|(k, _)| k);
+                prop_assert_eq!(P::set_insert(&mut set, k), set_want);
+            }
+            Op::EntryRemove(k) => {
+                let got = match map.entry(k) {
+                    leakproof::collections::map::Entry::Occupied(e) => Some(e.remove()),
+                    leakproof::collections::map::Entry::Vacant(_) => None,
+                };
+                let want = model.entry(k).map(|i| {
+                    model.stats.removals += 1;
+                    model.remove_at(i).value
+                });
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(set.remove(&k), sm.remove(k).is_some());
             }
             Op::Advance(ms) => {
                 clock.advance(Duration::from_millis(u64::from(ms)));
                 model.now += u64::from(ms);
+                sm.now += u64::from(ms);
             }
             Op::Purge => {
-                let want = model.purge();
-                prop_assert_eq!(map.purge_expired(), want);
-                prop_assert_eq!(set.purge_expired(), want);
+                prop_assert_eq!(map.purge_expired(), model.purge());
+                prop_assert_eq!(set.purge_expired(), sm.purge());
             }
             Op::RetainEven => {
                 map.retain(|k, _| k % 2 == 0);
                 set.retain(|k| k % 2 == 0);
-                model.purge();
-                let before = model.entries.len();
-                model.entries.retain(|e| e.key % 2 == 0);
-                model.stats.removals += (before - model.entries.len()) as u64;
+                for m in [&mut model, &mut sm] {
+                    m.purge();
+                    let mut i = 0;
+                    while i < m.entries.len() {
+                        if m.entries[i].key % 2 == 0 {
+                            i += 1;
+                        } else {
+                            m.remove_at(i);
+                            m.stats.removals += 1;
+                        }
+                    }
+                }
             }
             Op::BumpAll => {
                 for (_, v) in map.iter_mut() {
@@ -285,18 +510,31 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
             Op::Clear => {
                 map.clear();
                 set.clear();
-                model.stats.removals += model.entries.len() as u64;
-                model.entries.clear();
+                for m in [&mut model, &mut sm] {
+                    m.stats.removals += m.entries.len() as u64;
+                    m.entries.clear();
+                    m.hand = None;
+                }
             }
         }
         // After every step: the table's own invariants, the bound, the
-        // contents, the counters, the events.
+        // contents, the queue, the visited bits, the counters and their
+        // identity, the events (which name every victim).
         map.assert_invariants();
         prop_assert!(map.len() <= cap);
         prop_assert_eq!(map.len(), model.entries.len());
         let mut live: Vec<_> = map.iter().map(|(k, v)| (*k, *v)).collect();
         live.sort();
         prop_assert_eq!(live, model.live(), "no expired entry is ever returned");
+        prop_assert_eq!(map.eviction_order().copied().collect::<Vec<_>>(), model.queue());
+        for e in &model.entries {
+            prop_assert_eq!(
+                map.visited(&e.key).unwrap_or(e.visited),
+                e.visited,
+                "visited {}",
+                e.key
+            );
+        }
         let stats = map.stats();
         prop_assert_eq!(stats, model.stats);
         prop_assert_eq!(
@@ -308,7 +546,6 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
                 + stats.rejections
         );
         prop_assert_eq!(&*events.lock().unwrap(), &model.events);
-        // Keys and values agree with the entries.
         let mut keys: Vec<u8> = map.keys().copied().collect();
         keys.sort();
         let mut values: Vec<u32> = map.values().copied().collect();
@@ -317,54 +554,119 @@ fn run_map(cap: usize, evict: Evict, ttl: Option<u64>, ops: Vec<Op>) -> Result<(
         want_values.sort();
         prop_assert_eq!(keys, model.live().iter().map(|(k, _)| *k).collect::<Vec<_>>());
         prop_assert_eq!(values, want_values);
-        // The set twin: the same keys, counters and events, without values.
+        // The set against its own model.
         set.assert_invariants();
-        prop_assert_eq!(set.len(), model.entries.len());
+        prop_assert_eq!(set.len(), sm.entries.len());
         let mut set_keys: Vec<u8> = set.iter().copied().collect();
         set_keys.sort();
-        prop_assert_eq!(set_keys, model.live().iter().map(|(k, _)| *k).collect::<Vec<_>>());
-        prop_assert_eq!(set.stats(), model.stats);
+        prop_assert_eq!(set_keys, sm.live().iter().map(|(k, _)| *k).collect::<Vec<_>>());
+        prop_assert_eq!(set.eviction_order().copied().collect::<Vec<_>>(), sm.queue());
+        for e in &sm.entries {
+            prop_assert_eq!(
+                set.visited(&e.key).unwrap_or(e.visited),
+                e.visited,
+                "set visited {}",
+                e.key
+            );
+        }
+        prop_assert_eq!(set.stats(), sm.stats);
         let projected: Vec<(u8, EvictReason)> =
-            model.events.iter().map(|(k, _, why)| (*k, *why)).collect();
+            sm.events.iter().map(|(k, _, why)| (*k, *why)).collect();
         prop_assert_eq!(&*set_events.lock().unwrap(), &projected);
-        prop_assert!(set.eviction_order().eq(map.eviction_order()));
     }
     Ok(())
 }
 
-fn policy() -> impl Strategy<Value = Evict> {
-    prop_oneof![Just(Evict::Lru), Just(Evict::Fifo), Just(Evict::Reject)]
+/// Builds the map and set for one policy and runs the ops.
+macro_rules! run_policy {
+    ($cap:expr, $ttl:expr, $ops:expr, |$b:ident, $sb:ident| $policy:expr, $set_policy:expr, guard = $guard:literal) => {{
+        let clock = ManualClock::new();
+        let $b = BoundedMap::<u8, u32>::builder().cap($cap).clock(clock.clone());
+        let $b = match $ttl {
+            Some(ttl) => $b.ttl(Duration::from_millis(ttl)),
+            None => $b,
+        };
+        let $sb = BoundedSet::<u8>::builder().cap($cap).clock(clock.clone());
+        let $sb = match $ttl {
+            Some(ttl) => $sb.ttl(Duration::from_millis(ttl)),
+            None => $sb,
+        };
+        run_map($policy.build(), $set_policy.build(), clock, $guard, $ops)
+    }};
+}
+
+fn run_any(policy: u8, cap: usize, ttl: Option<u64>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let map_guard: MapGuard = |k, _| guarded_key(k);
+    let set_guard: fn(&u8) -> bool = guarded_key;
+    match policy {
+        0 => run_policy!(cap, ttl, ops, |b, sb| b, sb, guard = false),
+        1 => run_policy!(cap, ttl, ops, |b, sb| b.lru(), sb.lru(), guard = false),
+        2 => run_policy!(cap, ttl, ops, |b, sb| b.fifo(), sb.fifo(), guard = false),
+        3 => run_policy!(cap, ttl, ops, |b, sb| b.reject(), sb.reject(), guard = false),
+        4 => run_policy!(
+            cap,
+            ttl,
+            ops,
+            |b, sb| b.keep_if(map_guard),
+            sb.keep_if(set_guard),
+            guard = true
+        ),
+        5 => run_policy!(
+            cap,
+            ttl,
+            ops,
+            |b, sb| b.lru().keep_if(map_guard),
+            sb.lru().keep_if(set_guard),
+            guard = true
+        ),
+        _ => run_policy!(
+            cap,
+            ttl,
+            ops,
+            |b, sb| b.fifo().keep_if(map_guard),
+            sb.fifo().keep_if(set_guard),
+            guard = true
+        ),
+    }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
+    /// Every policy (SIEVE, LRU, FIFO, reject, and the first three with a
+    /// guard) against the model.
     #[test]
     fn map_matches_model(
+        policy in 0u8..7,
         cap in 1usize..8,
-        evict in policy(),
         ops in proptest::collection::vec(op(), 1..120),
     ) {
-        run_map(cap, evict, None, ops)?;
+        run_any(policy, cap, None, ops)?;
     }
 
     #[test]
     fn map_with_ttl_matches_model(
+        policy in 0u8..7,
         cap in 1usize..8,
-        evict in policy(),
         ttl in 1u64..1_000,
         ops in proptest::collection::vec(op(), 1..120),
     ) {
-        run_map(cap, evict, Some(ttl), ops)?;
+        run_any(policy, cap, Some(ttl), ops)?;
     }
 
     #[test]
     fn deque_matches_model(
+        reject in any::<bool>(),
         cap in 1usize..8,
-        evict in policy(),
         ops in proptest::collection::vec(deque_op(), 1..100),
     ) {
-        run_deque(cap, evict, ops)?;
+        if reject {
+            let deque = BoundedDeque::<u16>::builder().cap(cap).reject().build();
+            run_deque(deque, |d, v| d.push_back(v).map_err(|r| r.into_inner()), ops)?;
+        } else {
+            let deque = BoundedDeque::<u16>::with_cap(cap);
+            run_deque(deque, |d, v| { d.push_back(v); Ok(()) }, ops)?;
+        }
     }
 }
 
@@ -401,8 +703,13 @@ fn deque_op() -> impl Strategy<Value = DequeOp> {
 /// A `BoundedDeque` against a `VecDeque` that is cut by hand: contents,
 /// every return value, the counters, the eviction events and the memory
 /// (never room for more than the cap) after every step.
-fn run_deque(cap: usize, evict: Evict, ops: Vec<DequeOp>) -> Result<(), TestCaseError> {
-    let mut deque = BoundedDeque::<u16>::builder().cap(cap).evict(evict).build();
+fn run_deque<P: DequePolicy + Clone>(
+    mut deque: BoundedDeque<u16, P>,
+    push: fn(&mut BoundedDeque<u16, P>, u16) -> Result<(), u16>,
+    ops: Vec<DequeOp>,
+) -> Result<(), TestCaseError> {
+    let cap = deque.cap();
+    let evict = deque.evict_policy();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     deque.on_evict(move |v, why| sink.lock().unwrap().push((v, why)));
@@ -413,7 +720,7 @@ fn run_deque(cap: usize, evict: Evict, ops: Vec<DequeOp>) -> Result<(), TestCase
         match op {
             DequeOp::Push(v) => {
                 stats.inserts += 1;
-                let got = deque.push_back(v).map_err(|r| r.into_inner());
+                let got = push(&mut deque, v);
                 if model.len() < cap {
                     model.push_back(v);
                     prop_assert_eq!(got, Ok(()));
