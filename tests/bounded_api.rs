@@ -1,0 +1,249 @@
+//! The second-generation collection API as a user meets it: std's return
+//! types, reads through `&self` (behind an `RwLock` read guard, on several
+//! threads), `entry()`, the eviction guard on real pub/sub channels, and
+//! builder errors.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::thread;
+use std::time::Duration;
+
+use leakproof::prelude::*;
+use leakproof::{BuildError, ManualClock};
+
+/// Readers on four threads call `get`/`contains_key` through read guards
+/// while a writer inserts 200k keys into a cap of 1,000. Every value a
+/// reader sees belongs to its key, the bound holds whenever a reader looks,
+/// and the table is whole at the end.
+#[test]
+fn rwlock_readers_and_a_writer() {
+    const KEYS: u64 = 200_000;
+    let map = Arc::new(RwLock::new(BoundedMap::<u64, u64>::with_cap(1_000)));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|r| {
+            let map = Arc::clone(&map);
+            let done = Arc::clone(&done);
+            thread::spawn(move || {
+                let (mut hits, mut reads) = (0u64, 0u64);
+                let mut key: u64 = r;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) || reads < 1_000 {
+                    let guard = map.read().unwrap();
+                    assert!(guard.len() <= 1_000, "a reader saw {} entries", guard.len());
+                    for _ in 0..64 {
+                        key = key.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1) % KEYS;
+                        if let Some(&value) = guard.get(&key) {
+                            assert_eq!(value, key * 2, "key {key} holds another key's value");
+                            hits += 1;
+                        }
+                        assert_eq!(guard.contains_key(&key), guard.peek(&key).is_some());
+                        reads += 1;
+                    }
+                }
+                (hits, reads)
+            })
+        })
+        .collect();
+    for key in 0..KEYS {
+        map.write().unwrap().insert(key, key * 2);
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total_reads = 0;
+    for reader in readers {
+        let (_, reads) = reader.join().expect("a reader panicked");
+        total_reads += reads;
+    }
+    let map = map.read().unwrap();
+    map.assert_invariants();
+    assert_eq!(map.len(), 1_000);
+    let stats = map.stats();
+    assert_eq!(stats.inserts, KEYS);
+    assert_eq!(stats.inserts, map.len() as u64 + stats.evictions);
+    assert!(total_reads >= 4_000);
+    // Counters bumped from several threads may lose counts, never invent them.
+    assert!(stats.hits + stats.misses <= total_reads * 2);
+    for (k, v) in map.iter() {
+        assert_eq!(*v, k * 2);
+    }
+}
+
+/// The drop-in promise, spelled as code written for std: these lines
+/// compile unchanged against the bounded types.
+#[test]
+fn std_shaped_code_compiles_unchanged() {
+    fn count_new(set: &mut BoundedSet<u64>, ids: &[u64]) -> usize {
+        ids.iter().filter(|id| set.insert(**id)).count()
+    }
+    fn lookup(map: &BoundedMap<String, u32>, key: &str) -> Option<u32> {
+        map.get(key).copied()
+    }
+    let mut set = BoundedSet::<u64>::with_cap(10);
+    assert_eq!(count_new(&mut set, &[1, 2, 2, 3]), 3);
+    let mut map = BoundedMap::<String, u32>::with_cap(10);
+    if map.insert("a".into(), 1).is_none() {
+        map.entry("b".into()).or_insert_with(|| 2);
+    }
+    *map.entry("a".into()).or_default() += 10;
+    map.entry("c".into()).and_modify(|v| *v += 1).or_insert(3);
+    map.entry("c".into()).and_modify(|v| *v += 1).or_insert(100);
+    assert_eq!(
+        (lookup(&map, "a"), lookup(&map, "b"), lookup(&map, "c")),
+        (Some(11), Some(2), Some(4))
+    );
+    assert_eq!(map.get_key_value("b"), Some((&"b".to_string(), &2)));
+    let mut deque = BoundedDeque::<u8>::with_cap(2);
+    deque.push_back(1);
+    deque.push_front(0);
+    deque.push_back(2); // drops the front
+    assert_eq!(deque.make_contiguous(), &[1, 2]);
+    let std_map: HashMap<String, u32> = map.drain().collect();
+    assert_eq!(std_map.len(), 3);
+    assert!(map.is_empty());
+    assert_eq!(map.stats().removals, 3);
+}
+
+#[test]
+fn entry_api_follows_std() {
+    let clock = ManualClock::new();
+    let mut map = BoundedMap::<&str, u32>::builder()
+        .cap(2)
+        .ttl(Duration::from_secs(10))
+        .clock(clock.clone())
+        .build();
+    match map.entry("a") {
+        leakproof::collections::map::Entry::Vacant(vacant) => {
+            assert_eq!(*vacant.key(), "a");
+            *vacant.insert(1) += 1;
+        }
+        leakproof::collections::map::Entry::Occupied(_) => panic!("empty map"),
+    }
+    assert_eq!(map.get("a"), Some(&2));
+    assert_eq!(map.entry("k").or_insert_with_key(|k| k.len() as u32), &mut 1);
+    // An occupied insert is a write: the entry's age restarts.
+    clock.advance(Duration::from_secs(8));
+    if let leakproof::collections::map::Entry::Occupied(mut occupied) = map.entry("a") {
+        assert_eq!((*occupied.key(), *occupied.get()), ("a", 2));
+        assert_eq!(occupied.insert(5), 2);
+        *occupied.get_mut() += 1;
+        assert_eq!(*occupied.into_mut(), 6);
+    } else {
+        panic!("\"a\" is live");
+    }
+    clock.advance(Duration::from_secs(8));
+    assert_eq!(map.get("a"), Some(&6), "restarted at 8s, so live at 16s");
+    assert_eq!(map.get("k"), None, "written at 0s, expired at 10s");
+    // A vacant entry for an expired key: the old entry goes, as a miss.
+    let expirations = map.stats().expirations;
+    assert_eq!(map.entry("k").key(), &"k");
+    assert_eq!(map.stats().expirations, expirations + 1);
+    // Removal through an occupied entry is a caller's removal.
+    if let leakproof::collections::map::Entry::Occupied(occupied) = map.entry("a") {
+        assert_eq!(occupied.remove_entry(), ("a", 6));
+    }
+    assert_eq!(map.stats().removals, 1);
+    assert!(map.is_empty());
+}
+
+#[test]
+fn a_refusing_entry_hands_the_entry_back() {
+    let mut pending = BoundedMap::<u32, &str>::builder().cap(1).reject().build();
+    assert_eq!(pending.entry(1).or_insert("one"), Ok(&mut "one"));
+    assert_eq!(pending.entry(1).or_insert("uno"), Ok(&mut "one"), "occupied: no insert");
+    let refused = pending.entry(2).or_insert("two").unwrap_err();
+    assert_eq!(refused.into_inner(), (2, "two"));
+    assert_eq!(pending.stats().rejections, 1);
+}
+
+/// The hazard the guard exists for: an LRU-style bound on a map of pub/sub
+/// channels would drop the sender a live subscriber listens on.
+#[cfg(feature = "tokio")]
+#[test]
+fn keep_if_never_evicts_a_channel_with_listeners() {
+    use tokio::sync::broadcast;
+    let mut channels = BoundedMap::<String, broadcast::Sender<String>>::builder()
+        .cap(2)
+        .keep_if(|_, tx: &broadcast::Sender<String>| tx.receiver_count() > 0)
+        .build();
+    let (news, mut listener) = broadcast::channel(4);
+    channels.insert("news".into(), news).unwrap();
+    let (idle, _) = broadcast::channel::<String>(4);
+    channels.insert("idle".into(), idle).unwrap();
+    // Full: the idle channel (no receiver) is the one to go.
+    let (sport, _sport_rx) = broadcast::channel(4);
+    channels.insert("sport".into(), sport).unwrap();
+    assert!(channels.contains_key("news"), "a channel with a listener was evicted");
+    assert!(!channels.contains_key("idle"));
+    channels.get("news").unwrap().send("still here".into()).unwrap();
+    assert_eq!(listener.try_recv().unwrap(), "still here");
+    // Every channel has a listener now: the insert is refused, not a drop.
+    let (weather, _) = broadcast::channel(4);
+    let refused = channels.insert("weather".into(), weather).unwrap_err();
+    assert_eq!(refused.into_inner().0, "weather");
+    assert_eq!(channels.stats().rejections, 1);
+    assert_eq!(channels.len(), 2);
+    // Once its listener goes, a channel may be evicted again.
+    drop(listener);
+    let (weather, _w) = broadcast::channel(4);
+    channels.insert("weather".into(), weather).unwrap();
+    assert!(!channels.contains_key("news"));
+}
+
+fn in_use(_: &u64, sessions: &Arc<()>) -> bool {
+    Arc::strong_count(sessions) > 1
+}
+
+fn pinned(id: &u64) -> bool {
+    *id < 10
+}
+
+#[lifecycle]
+struct Registry {
+    #[bounded(cap = 3, keep_if = in_use)]
+    sessions: HashMap<u64, Arc<()>>,
+    #[bounded(cap = 2, evict = "fifo", keep_if = pinned)]
+    recent: HashSet<u64>,
+}
+
+/// `#[bounded(keep_if = path)]`: the guard lives in the field's type, so
+/// `Default` builds it, and inserts return `Result`.
+#[test]
+fn keep_if_attribute_guards_a_field() {
+    let mut registry = Registry { sessions: Default::default(), recent: Default::default() };
+    let held = Arc::new(());
+    registry.sessions.insert(1, Arc::clone(&held)).unwrap();
+    registry.sessions.insert(2, Arc::new(())).unwrap();
+    registry.sessions.insert(3, Arc::new(())).unwrap();
+    registry.sessions.insert(4, Arc::new(())).unwrap();
+    assert!(registry.sessions.contains_key(&1), "a session in use was evicted");
+    assert!(!registry.sessions.contains_key(&2));
+
+    registry.recent.insert(1).unwrap();
+    registry.recent.insert(2).unwrap();
+    assert_eq!(registry.recent.insert(50).unwrap_err().into_inner(), 50, "both pinned");
+    registry.recent.remove(&2);
+    registry.recent.insert(60).unwrap();
+    registry.recent.insert(70).unwrap();
+    let mut kept: Vec<u64> = registry.recent.iter().copied().collect();
+    kept.sort();
+    assert_eq!(kept, [1, 70], "the pinned id stays, the unpinned oldest goes");
+}
+
+#[test]
+fn try_build_reports_what_is_wrong() {
+    assert_eq!(BoundedMap::<u8, u8>::builder().try_build().unwrap_err(), BuildError::ZeroCap);
+    assert_eq!(
+        BoundedSet::<u8>::builder().cap(4).ttl(Duration::ZERO).try_build().unwrap_err(),
+        BuildError::ZeroTtl
+    );
+    let err = BoundedDeque::<u8>::builder().cap(usize::MAX).try_build().unwrap_err();
+    assert_eq!(err, BuildError::CapTooLarge(usize::MAX));
+    assert!(err.to_string().contains("at most"));
+    assert!(BuildError::ZeroCap.to_string().contains("`.cap(n)`"));
+    assert_eq!(BoundedDeque::<u8>::builder().cap(3).try_build().unwrap().cap(), 3);
+}
+
+#[test]
+#[should_panic(expected = "needs a cap of at least 1")]
+fn build_panics_as_documented() {
+    let _ = BoundedSet::<u8>::builder().build();
+}
