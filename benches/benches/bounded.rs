@@ -5,6 +5,9 @@
 //!
 //! Groups: `evicting_insert` (random u64 keys into a full cap-100k cache),
 //! `get_heavy` (90% get / 10% insert over an 80k hot set, cap 100k),
+//! `get_zipf` (90% get / 10% insert, keys drawn Zipf(0.99) over 1M, cap
+//! 100k; before it, the hit ratio of each policy on the same trace is
+//! printed),
 //! `ttl_insert` (fresh keys, 50 ms TTL, every entry expires unread),
 //! `vs_std` (non-evicting insert / get / contains against std with the same
 //! hasher). Bytes per entry and peak live entries: the `memory` bench.
@@ -54,6 +57,7 @@ macro_rules! each_anchor {
         let (g, ops, warm, cap) = ($group, $ops, $warm, $cap);
         let rs = RandomState::new;
         bench_cache(g, "leakproof/RandomState", anchors::leakproof(cap, rs()), ops, warm);
+        bench_cache(g, "leakproof-lru/RandomState", anchors::leakproof_lru(cap, rs()), ops, warm);
         bench_cache(g, "schnellru/RandomState", anchors::schnellru(cap, rs()), ops, warm);
         bench_cache(g, "lru/RandomState", anchors::lru(cap, rs()), ops, warm);
         bench_cache(g, "hashlink/RandomState", anchors::hashlink(cap, rs()), ops, warm);
@@ -63,6 +67,8 @@ macro_rules! each_anchor {
         // Each crate's own default hasher, and leakproof with foldhash.
         let fold = foldhash::fast::RandomState::default;
         bench_cache(g, "leakproof/foldhash", anchors::leakproof(cap, fold()), ops, warm);
+        bench_cache(g, "leakproof-lru/foldhash", anchors::leakproof_lru(cap, fold()), ops, warm);
+        bench_cache(g, "schnellru/foldhash", anchors::schnellru(cap, fold()), ops, warm);
         bench_cache(
             g,
             "schnellru/default(ahash)",
@@ -109,6 +115,61 @@ fn get_heavy(c: &mut Criterion) {
     group.finish();
 }
 
+/// Keys drawn from Zipf(`s`) over `n` ranks (rank 0 the most popular),
+/// each rank mapped to a random-looking `u64`: a precomputed CDF searched
+/// with a uniform draw. Deterministic.
+fn zipf_keys(len: usize, n: usize, s: f64, seed: u64) -> Vec<u64> {
+    let mut cdf = Vec::with_capacity(n);
+    let mut total = 0.0;
+    for rank in 1..=n {
+        total += 1.0 / (rank as f64).powf(s);
+        cdf.push(total);
+    }
+    let names = anchors::keys(n, seed ^ 0xABCD);
+    anchors::keys(len, seed)
+        .into_iter()
+        .map(|r| {
+            let u = (r >> 11) as f64 / (1u64 << 53) as f64 * total;
+            names[cdf.partition_point(|&c| c < u).min(n - 1)]
+        })
+        .collect()
+}
+
+/// The hit ratio of a cache on `trace`: each key is looked up and inserted
+/// on a miss, as a cache in front of a slower store is used.
+fn hit_ratio<C: Cache>(mut cache: C, trace: &[u64]) -> f64 {
+    let mut hits = 0usize;
+    for &key in trace {
+        if cache.get(key) {
+            hits += 1;
+        } else {
+            cache.insert(key, key);
+        }
+    }
+    hits as f64 / trace.len() as f64
+}
+
+fn get_zipf(c: &mut Criterion) {
+    let trace = zipf_keys(10_000_000, 1_000_000, 0.99, 8);
+    let rs = RandomState::new;
+    let sieve = hit_ratio(anchors::leakproof(CAP, rs()), &trace);
+    let lru = hit_ratio(anchors::leakproof_lru(CAP, rs()), &trace);
+    let schnellru = hit_ratio(anchors::schnellru(CAP, rs()), &trace);
+    let quick = hit_ratio(anchors::quick_cache(CAP, rs()), &trace);
+    eprintln!(
+        "hit ratio, Zipf(0.99) over 1M keys, cap 100k, 10M lookups (insert on miss): \
+         leakproof SIEVE {:.4}, leakproof LRU {:.4}, schnellru (LRU) {:.4}, quick_cache (S3-FIFO) {:.4}",
+        sieve, lru, schnellru, quick
+    );
+    let picks = anchors::keys(trace.len(), 9);
+    let ops: Vec<(bool, u64)> = trace.iter().zip(&picks).map(|(&k, r)| (r % 10 != 0, k)).collect();
+    let warm: Vec<u64> = trace[..CAP].to_vec();
+    let mut group = c.benchmark_group("get_zipf");
+    group.throughput(Throughput::Elements(1));
+    each_anchor!(&mut group, &ops, &warm, CAP);
+    group.finish();
+}
+
 fn ttl_insert(c: &mut Criterion) {
     let ttl = Duration::from_millis(50);
     let cap = 1_000_000;
@@ -148,7 +209,7 @@ fn vs_std(c: &mut Criterion) {
             || BoundedMap::<u64, u64>::with_cap(10 * N),
             |mut map| {
                 for &k in &keys {
-                    let _ = map.insert(k, k);
+                    map.insert(k, k);
                 }
                 map
             },
@@ -158,8 +219,11 @@ fn vs_std(c: &mut Criterion) {
 
     group.throughput(Throughput::Elements(lookups.len() as u64));
     let std_map: HashMap<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
-    let mut bounded: BoundedMap<u64, u64> = BoundedMap::with_cap(10 * N);
-    bounded.extend(keys.iter().map(|&k| (k, k)));
+    let bounded: BoundedMap<u64, u64> = {
+        let mut map = BoundedMap::with_cap(10 * N);
+        map.extend(keys.iter().map(|&k| (k, k)));
+        map
+    };
     group.bench_function("get/std HashMap", |b| {
         b.iter(|| lookups.iter().filter_map(|k| std_map.get(k)).count())
     });
@@ -179,6 +243,27 @@ fn vs_std(c: &mut Criterion) {
     group.bench_function("contains/leakproof BoundedSet", |b| {
         b.iter(|| lookups.iter().filter(|k| set.contains(*k)).count())
     });
+
+    // The same with foldhash on both sides.
+    type Fold = foldhash::fast::FixedState;
+    let std_fold: HashMap<u64, u64, Fold> = keys.iter().map(|&k| (k, k)).collect();
+    let mut bounded_fold = BoundedMap::<u64, u64, Fold>::with_cap(10 * N);
+    bounded_fold.extend(keys.iter().map(|&k| (k, k)));
+    group.bench_function("get/std HashMap foldhash", |b| {
+        b.iter(|| lookups.iter().filter_map(|k| std_fold.get(k)).count())
+    });
+    group.bench_function("get/leakproof BoundedMap foldhash", |b| {
+        b.iter(|| lookups.iter().filter_map(|k| bounded_fold.get(k)).count())
+    });
+    let std_set_fold: HashSet<u64, Fold> = keys.iter().copied().collect();
+    let mut set_fold = BoundedSet::<u64, Fold>::with_cap(10 * N);
+    set_fold.extend(keys.iter().copied());
+    group.bench_function("contains/std HashSet foldhash", |b| {
+        b.iter(|| lookups.iter().filter(|k| std_set_fold.contains(*k)).count())
+    });
+    group.bench_function("contains/leakproof BoundedSet foldhash", |b| {
+        b.iter(|| lookups.iter().filter(|k| set_fold.contains(*k)).count())
+    });
     group.finish();
 }
 
@@ -192,6 +277,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = evicting_insert, get_heavy, ttl_insert, vs_std
+    targets = evicting_insert, get_heavy, get_zipf, ttl_insert, vs_std
 }
 criterion_main!(benches);

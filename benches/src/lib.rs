@@ -9,7 +9,7 @@ use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use leakproof::{BoundedMap, Evict};
+use leakproof::{BoundedMap, Lru, Sieve};
 
 /// The operations the workloads need.
 pub trait Cache {
@@ -18,24 +18,42 @@ pub trait Cache {
     fn entries(&mut self) -> usize;
 }
 
-impl<S: BuildHasher> Cache for BoundedMap<u64, u64, S> {
+impl<S: BuildHasher> Cache for BoundedMap<u64, u64, S, Sieve> {
     fn insert(&mut self, key: u64, value: u64) {
-        let _ = BoundedMap::insert(self, key, value);
+        BoundedMap::insert(self, key, value);
     }
     fn get(&mut self, key: u64) -> bool {
-        BoundedMap::get(self, &key).is_some()
+        BoundedMap::<u64, u64, S, Sieve>::get(self, &key).is_some()
     }
     fn entries(&mut self) -> usize {
         BoundedMap::len(self)
     }
 }
 
+impl<S: BuildHasher> Cache for BoundedMap<u64, u64, S, Lru> {
+    fn insert(&mut self, key: u64, value: u64) {
+        BoundedMap::insert(self, key, value);
+    }
+    fn get(&mut self, key: u64) -> bool {
+        BoundedMap::<u64, u64, S, Lru>::get(self, &key).is_some()
+    }
+    fn entries(&mut self) -> usize {
+        BoundedMap::len(self)
+    }
+}
+
+/// leakproof's default policy, SIEVE.
 pub fn leakproof<S: BuildHasher>(cap: usize, hasher: S) -> BoundedMap<u64, u64, S> {
     BoundedMap::with_cap_and_hasher(cap, hasher)
 }
 
+/// leakproof under exact LRU.
+pub fn leakproof_lru<S: BuildHasher>(cap: usize, hasher: S) -> BoundedMap<u64, u64, S, Lru> {
+    BoundedMap::with_cap_and_hasher(cap, hasher)
+}
+
 pub fn leakproof_ttl(cap: usize, ttl: Duration) -> BoundedMap<u64, u64> {
-    BoundedMap::builder().cap(cap).evict(Evict::Lru).ttl(ttl).build()
+    BoundedMap::builder().cap(cap).ttl(ttl).build()
 }
 
 impl<S: BuildHasher> Cache for lru::LruCache<u64, u64, S> {
