@@ -247,3 +247,27 @@ fn try_build_reports_what_is_wrong() {
 fn build_panics_as_documented() {
     let _ = BoundedSet::<u8>::builder().build();
 }
+
+#[test]
+fn ttl_of_says_what_is_left_and_index_reads() {
+    let clock = ManualClock::new();
+    let mut set = BoundedSet::<u32>::builder()
+        .cap(4)
+        .ttl(Duration::from_millis(100))
+        .clock(clock.clone())
+        .build();
+    set.insert(1);
+    clock.advance(Duration::from_millis(40));
+    assert_eq!(set.ttl_of(&1), Some(Duration::from_millis(60)));
+    set.insert(1); // a write restarts the age
+    assert_eq!(set.ttl_of(&1), Some(Duration::from_millis(100)));
+    assert_eq!(set.ttl_of(&2), None);
+    assert_eq!(BoundedSet::<u32>::with_cap(2).ttl_of(&1), None, "no TTL");
+
+    let mut map = BoundedMap::<&str, u32>::with_cap(2);
+    map.insert("a", 1);
+    assert_eq!(map["a"], 1);
+    assert_eq!(map.stats().hits, 0, "indexing is a peek");
+    let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map["b"]));
+    assert!(missing.is_err());
+}

@@ -239,6 +239,33 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.peek(key).map(|node| &node.value)
     }
 
+    /// What is left of `key`'s time to live: `None` when the map has no TTL
+    /// or `key` has no live entry. Does not count as a use.
+    ///
+    /// ```
+    /// use leakproof_runtime::{BoundedMap, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut sessions = BoundedMap::<u32, &str>::builder()
+    ///     .cap(10)
+    ///     .ttl(Duration::from_secs(30))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// sessions.insert(1, "ada");
+    /// clock.advance(Duration::from_secs(12));
+    /// assert_eq!(sessions.ttl_of(&1), Some(Duration::from_secs(18)));
+    /// clock.advance(Duration::from_secs(18));
+    /// assert_eq!(sessions.ttl_of(&1), None);
+    /// ```
+    pub fn ttl_of<Q>(&self, key: &Q) -> Option<Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.ttl_left(key)
+    }
+
     /// Removes `key`, returning its value if it was live.
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
@@ -326,6 +353,27 @@ impl<K: Hash + Eq, V, S: BuildHasher, P: SharedReads, const CAP: usize, const TT
         Q: Hash + Eq + ?Sized,
     {
         self.table.get_shared(key, P::EVICT == Evict::Sieve).is_some()
+    }
+}
+
+impl<K, V, S, P, Q, const CAP: usize, const TTL: u64> std::ops::Index<&Q>
+    for BoundedMap<K, V, S, P, CAP, TTL>
+where
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+{
+    type Output = V;
+
+    /// The value for `key`, without counting as a use (as `peek`).
+    ///
+    /// # Panics
+    /// If `key` has no live entry, as std's.
+    fn index(&self, key: &Q) -> &V {
+        match self.peek(key) {
+            Some(value) => value,
+            None => panic!("no live entry for the key"),
+        }
     }
 }
 

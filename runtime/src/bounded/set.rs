@@ -143,6 +143,16 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.peek(value).map(|node| &node.key)
     }
 
+    /// What is left of `value`'s time to live: `None` when the set has no
+    /// TTL or `value` is not live. Does not count as a use.
+    pub fn ttl_of<Q>(&self, value: &Q) -> Option<Duration>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.ttl_left(value)
+    }
+
     /// Removes `value`; true if it was live.
     pub fn remove<Q>(&mut self, value: &Q) -> bool
     where

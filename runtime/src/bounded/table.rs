@@ -395,6 +395,18 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         (!self.expired(i, self.read_now())).then(|| &self.nodes[i as usize])
     }
 
+    /// What is left of `key`'s TTL: `None` without a TTL or a live entry.
+    pub(crate) fn ttl_left<Q>(&self, key: &Q) -> Option<std::time::Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.read_now()?;
+        let i = self.lookup(key)?;
+        let expires = self.stamps[i as usize].expires;
+        (expires > now).then(|| std::time::Duration::from_nanos(expires - now))
+    }
+
     /// A lookup that counts, through `&self`: hit and miss counters, and
     /// under SIEVE (`visit`) the entry's visited bit. An expired entry is a
     /// miss; the next write removes it.
