@@ -53,7 +53,7 @@ impl<T, P: DequePolicy + Default, const CAP: usize> BoundedDeque<T, P, CAP> {
     /// # Panics
     /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
     pub fn with_cap(cap: usize) -> Self {
-        Self::from_parts(Config::new(cap, P::EVICT, None), P::default())
+        Self::from_parts(Config::from_const(cap, P::EVICT, 0), P::default())
     }
 
     /// A builder for cap and policy.

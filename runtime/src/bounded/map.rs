@@ -73,10 +73,6 @@ pub struct BoundedMap<
     policy: P,
 }
 
-fn ttl_of_const(ttl: u64) -> Option<Duration> {
-    (ttl > 0).then(|| Duration::from_nanos(ttl))
-}
-
 impl<K, V, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64>
     BoundedMap<K, V, S, P, CAP, TTL>
 {
@@ -103,7 +99,7 @@ impl<K, V, S, P: Policy + Default, const CAP: usize, const TTL: u64>
     /// # Panics
     /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
     pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
-        Self::from_parts(Config::new(cap, P::EVICT, ttl_of_const(TTL)), P::default(), hasher)
+        Self::from_parts(Config::from_const(cap, P::EVICT, TTL), P::default(), hasher)
     }
 }
 
@@ -200,7 +196,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>, const CAP: usize,
         match self.table.find_for_write(hash, &key, now) {
             Some(slot) => {
                 self.table.count_hit(slot);
-                Entry::Occupied(OccupiedEntry { table: &mut self.table, slot, key })
+                Entry::Occupied(OccupiedEntry { table: &mut self.table, slot })
             }
             None => {
                 self.table.count_miss();
@@ -435,7 +431,6 @@ pub enum Entry<'a, K, V, S, P> {
 pub struct OccupiedEntry<'a, K, V, S> {
     table: &'a mut Table<K, V, S>,
     slot: u32,
-    key: K,
 }
 
 /// An absent key, as std's `hash_map::VacantEntry`.
@@ -534,7 +529,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'_, K, V, S> {
 
     /// Removes the entry, returning the stored key and value.
     pub fn remove_entry(self) -> (K, V) {
-        drop(self.key);
         self.table.remove_slot(self.slot)
     }
 }

@@ -419,31 +419,25 @@ impl<C: Configure> Builder<C> {
     }
 }
 
-/// Policies and expiry only hashed collections have.
-impl<K, V, S, P, const CAP: usize, const TTL: u64> Builder<BoundedMap<K, V, S, P, CAP, TTL>> {
+/// The hashed collections: what SIEVE, LRU, a hasher and expiry apply to.
+pub trait Hashed: Configure {}
+impl<K, V, S, P, const CAP: usize, const TTL: u64> Hashed for BoundedMap<K, V, S, P, CAP, TTL> {}
+impl<T, S, P, const CAP: usize, const TTL: u64> Hashed for BoundedSet<T, S, P, CAP, TTL> {}
+
+/// Policies, hasher and expiry only hashed collections have.
+impl<C: Hashed> Builder<C> {
     /// Exact LRU (reads that count as a use take `&mut self`).
-    pub fn lru(self) -> Builder<BoundedMap<K, V, S, Lru, CAP, TTL>> {
+    pub fn lru(self) -> Builder<C::With<Lru>> {
         self.with_policy(Lru)
     }
 
     /// SIEVE, the default.
-    pub fn sieve(self) -> Builder<BoundedMap<K, V, S, Sieve, CAP, TTL>> {
+    pub fn sieve(self) -> Builder<C::With<Sieve>> {
         self.with_policy(Sieve)
     }
 
-    /// Never evict an entry for which `keep(key, value)` is true; when every
-    /// entry is kept, an insert is refused (inserts then return
-    /// `Result<_, Rejected<_>>`). See [`Guarded`] for the hazard it exists for.
-    pub fn keep_if<F: Fn(&K, &V) -> bool>(
-        self,
-        keep: F,
-    ) -> Builder<BoundedMap<K, V, S, Guarded<P, F>, CAP, TTL>> {
-        let Builder { cap, ttl, clock, policy, hasher } = self;
-        Builder { cap, ttl, clock, policy: Guarded::new(policy, keep), hasher }
-    }
-
     /// The hasher (default `S::default()`).
-    pub fn hasher(mut self, hasher: S) -> Self {
+    pub fn hasher(mut self, hasher: C::Hasher) -> Self {
         self.hasher = Some(hasher);
         self
     }
@@ -461,18 +455,20 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> Builder<BoundedMap<K, V, S, P
     }
 }
 
-/// Policies and expiry only hashed collections have.
+impl<K, V, S, P, const CAP: usize, const TTL: u64> Builder<BoundedMap<K, V, S, P, CAP, TTL>> {
+    /// Never evict an entry for which `keep(key, value)` is true; when every
+    /// entry is kept, an insert is refused (inserts then return
+    /// `Result<_, Rejected<_>>`). See [`Guarded`] for the hazard it exists for.
+    pub fn keep_if<F: Fn(&K, &V) -> bool>(
+        self,
+        keep: F,
+    ) -> Builder<BoundedMap<K, V, S, Guarded<P, F>, CAP, TTL>> {
+        let Builder { cap, ttl, clock, policy, hasher } = self;
+        Builder { cap, ttl, clock, policy: Guarded::new(policy, keep), hasher }
+    }
+}
+
 impl<T, S, P, const CAP: usize, const TTL: u64> Builder<BoundedSet<T, S, P, CAP, TTL>> {
-    /// Exact LRU (reads that count as a use take `&mut self`).
-    pub fn lru(self) -> Builder<BoundedSet<T, S, Lru, CAP, TTL>> {
-        self.with_policy(Lru)
-    }
-
-    /// SIEVE, the default.
-    pub fn sieve(self) -> Builder<BoundedSet<T, S, Sieve, CAP, TTL>> {
-        self.with_policy(Sieve)
-    }
-
     /// Never evict a value for which `keep(value)` is true; when every value
     /// is kept, an insert is refused (inserts then return
     /// `Result<_, Rejected<_>>`).
@@ -482,24 +478,6 @@ impl<T, S, P, const CAP: usize, const TTL: u64> Builder<BoundedSet<T, S, P, CAP,
     ) -> Builder<BoundedSet<T, S, Guarded<P, KeyOnly<F>>, CAP, TTL>> {
         let Builder { cap, ttl, clock, policy, hasher } = self;
         Builder { cap, ttl, clock, policy: Guarded::new(policy, KeyOnly(keep)), hasher }
-    }
-
-    /// The hasher (default `S::default()`).
-    pub fn hasher(mut self, hasher: S) -> Self {
-        self.hasher = Some(hasher);
-        self
-    }
-
-    /// Values older than `ttl` (since their last insert) expire.
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = Some(ttl);
-        self
-    }
-
-    /// The time source for TTL expiry (default [`SystemClock`]).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Some(Arc::new(clock));
-        self
     }
 }
 

@@ -67,8 +67,7 @@ impl<T, S, P: Policy + Default, const CAP: usize, const TTL: u64> BoundedSet<T, 
     /// # Panics
     /// If `cap` is 0 or above [`MAX_CAP`](super::MAX_CAP).
     pub fn with_cap_and_hasher(cap: usize, hasher: S) -> Self {
-        let ttl = (TTL > 0).then(|| Duration::from_nanos(TTL));
-        Self::from_parts(Config::new(cap, P::EVICT, ttl), P::default(), hasher)
+        Self::from_parts(Config::from_const(cap, P::EVICT, TTL), P::default(), hasher)
     }
 }
 
