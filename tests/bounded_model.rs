@@ -4,7 +4,10 @@
 //! the policies' descriptions (SIEVE as in Zhang et al., NSDI '24) and
 //! compared after every step: return values, contents, the queue order, the
 //! visited bits, the victims (through the eviction events), the counters and
-//! their identity.
+//! their identity, and what is left of each entry's TTL. Entries given a TTL
+//! of their own (`insert_with_ttl`, `set_ttl`) are purged by the rule the
+//! timer wheel promises: on a write, once their expiry's tick (2^20 ns,
+//! rounded up) is at or before the current tick (rounded down).
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -30,7 +33,14 @@ enum Op {
     Entry(u8, u32),
     /// `entry(k)`: remove if occupied.
     EntryRemove(u8),
-    Advance(u16),
+    /// `insert_with_ttl(k, v, ttl)` (ns).
+    InsertTtl(u8, u32, u64),
+    /// `entry(k)`: `insert_with_ttl` into the occupied or the vacant entry.
+    EntryTtl(u8, u32, u64),
+    /// `set_ttl(k, ttl)` (ns).
+    SetTtl(u8, u64),
+    /// The clock moves by this many ns.
+    Advance(u64),
     Purge,
     RetainEven,
     Clear,
@@ -38,10 +48,30 @@ enum Op {
     BumpAll,
 }
 
+const MS: u64 = 1_000_000;
+
+/// TTLs of an entry's own: within a few ticks (the wheel's rounding), near
+/// the clock's steps, far (minutes to weeks: the wheel's upper levels),
+/// beyond the wheel's reach (years: parked), and never ending.
+fn own_ttl() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        4 => 0..5 * MS,
+        4 => 0..300 * MS,
+        2 => 0..2_000_000 * MS,
+        1 => (1u64 << 55)..(1u64 << 62),
+        1 => Just(u64::MAX),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     // Few keys so that hits, updates and evictions are common.
     let key = 0u8..12;
     prop_oneof![
+        2 => (key.clone(), any::<u32>(), own_ttl()).prop_map(|(k, v, t)| Op::InsertTtl(k, v, t)),
+        1 => (key.clone(), any::<u32>(), own_ttl()).prop_map(|(k, v, t)| Op::EntryTtl(k, v, t)),
+        1 => (key.clone(), own_ttl()).prop_map(|(k, t)| Op::SetTtl(k, t)),
+        1 => (0..20_000_000 * MS).prop_map(Op::Advance),
+        1 => (0..1u64 << 58).prop_map(Op::Advance),
         6 => (key.clone(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
         3 => key.clone().prop_map(Op::Get),
         1 => key.clone().prop_map(Op::GetMut),
@@ -50,7 +80,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => key.clone().prop_map(Op::Remove),
         2 => (key.clone(), any::<u32>()).prop_map(|(k, v)| Op::Entry(k, v)),
         1 => key.prop_map(Op::EntryRemove),
-        2 => (0u16..400).prop_map(Op::Advance),
+        2 => (0..400 * MS).prop_map(Op::Advance),
+        2 => (0..3 * MS).prop_map(Op::Advance),
         1 => Just(Op::Purge),
         1 => Just(Op::RetainEven),
         1 => Just(Op::Clear),
@@ -64,7 +95,10 @@ struct Entry {
     value: u32,
     /// When it was last written (insert or update), for TTL order.
     written: u64,
+    /// When it expires (ns), `None` for never.
     expires: Option<u64>,
+    /// Whether that is by a TTL of its own (the wheel's tick rule).
+    own: bool,
     /// Tick of last use (LRU).
     used: u64,
     /// SIEVE: used since the hand last passed.
@@ -118,6 +152,32 @@ impl Model {
         e.expires.is_some_and(|at| at <= self.now)
     }
 
+    /// Whether a write purges `e`: the exact instant for the collection's
+    /// TTL, the wheel's ticks for a TTL of its own.
+    fn is_due(&self, e: &Entry) -> bool {
+        match e.expires {
+            Some(at) if e.own => at.div_ceil(1 << 20) <= self.now >> 20,
+            Some(at) => at <= self.now,
+            None => false,
+        }
+    }
+
+    /// The expiry of a write now: with a TTL of its own, or the model's.
+    fn stamp(&self, own: Option<u64>) -> (Option<u64>, bool) {
+        let at = |ttl: u64| Some(self.now.saturating_add(ttl)).filter(|&at| at != u64::MAX);
+        match own {
+            Some(ttl) => (at(ttl), true),
+            None => (self.ttl.and_then(at), false),
+        }
+    }
+
+    /// What `ttl_of` says for `key`.
+    fn ttl_of(&self, key: u8) -> Option<Duration> {
+        let e = &self.entries[self.position(key)?];
+        let at = e.expires?;
+        (at > self.now).then(|| Duration::from_nanos(at - self.now))
+    }
+
     /// Removes entry `i`; a hand resting on it moves to the next newer one.
     fn remove_at(&mut self, i: usize) -> Entry {
         let e = self.entries.remove(i);
@@ -129,13 +189,13 @@ impl Model {
         e
     }
 
+    /// The purge every write does (in no particular order: events are
+    /// compared as a set per step).
     fn purge(&mut self) -> usize {
-        let mut expired: Vec<Entry> =
-            self.entries.iter().filter(|e| self.is_expired(e)).cloned().collect();
-        expired.sort_by_key(|e| e.written);
+        let expired: Vec<Entry> = self.entries.iter().filter(|e| self.is_due(e)).cloned().collect();
         let mut i = 0;
         while i < self.entries.len() {
-            if self.is_expired(&self.entries[i]) {
+            if self.is_due(&self.entries[i]) {
                 self.remove_at(i);
             } else {
                 i += 1;
@@ -201,7 +261,7 @@ impl Model {
     }
 
     /// A new key: make room, then append. `Err` hands the entry back.
-    fn insert_new(&mut self, key: u8, value: u32) -> Result<(), (u8, u32)> {
+    fn insert_new(&mut self, key: u8, value: u32, own: Option<u64>) -> Result<(), (u8, u32)> {
         self.stats.inserts += 1;
         if self.entries.len() >= self.cap {
             let Some(i) = self.victim() else {
@@ -213,29 +273,64 @@ impl Model {
             self.events.push((e.key, e.value, EvictReason::Capacity));
         }
         let tick = self.next_tick();
-        let expires = self.ttl.map(|ttl| self.now + ttl);
-        self.entries.push(Entry { key, value, written: tick, expires, used: tick, visited: false });
+        let (expires, own) = self.stamp(own);
+        self.entries.push(Entry {
+            key,
+            value,
+            written: tick,
+            expires,
+            own,
+            used: tick,
+            visited: false,
+        });
         Ok(())
     }
 
-    fn insert(&mut self, key: u8, value: u32) -> Result<Option<u32>, (u8, u32)> {
+    fn insert(&mut self, key: u8, value: u32, own: Option<u64>) -> Result<Option<u32>, (u8, u32)> {
         self.purge();
-        if let Some(i) = self.position(key) {
-            let old = self.update(i, value);
+        if let Some(i) = self.live_for_write(key) {
+            let old = self.update(i, value, own);
             return Ok(Some(old));
         }
-        self.insert_new(key, value).map(|()| None)
+        self.insert_new(key, value, own).map(|()| None)
+    }
+
+    /// The live entry for `key`, for a write; an expired one the purge left
+    /// (a TTL of its own, before its tick) goes now.
+    fn live_for_write(&mut self, key: u8) -> Option<usize> {
+        let i = self.position(key)?;
+        if self.is_expired(&self.entries[i]) {
+            self.expire_one(i);
+            return None;
+        }
+        Some(i)
     }
 
     /// A write to a live entry: new value, new age, a use.
-    fn update(&mut self, i: usize, value: u32) -> u32 {
+    fn update(&mut self, i: usize, value: u32, own: Option<u64>) -> u32 {
         self.use_entry(i);
         let tick = self.tick;
-        let expires = self.ttl.map(|ttl| self.now + ttl);
+        let (expires, own) = self.stamp(own);
         let e = &mut self.entries[i];
         e.written = tick;
         e.expires = expires;
+        e.own = own;
         std::mem::replace(&mut e.value, value)
+    }
+
+    /// `set_ttl`: a live entry gets a TTL of its own; an expired one goes.
+    fn set_ttl(&mut self, key: u8, ttl: u64) -> bool {
+        let Some(i) = self.position(key) else { return false };
+        if self.is_expired(&self.entries[i]) {
+            self.purge();
+            self.live_for_write(key);
+            return false;
+        }
+        let (expires, own) = self.stamp(Some(ttl));
+        let e = &mut self.entries[i];
+        e.expires = expires;
+        e.own = own;
+        true
     }
 
     /// A lookup that counts. Through `&mut self` an expired entry found is
@@ -269,6 +364,7 @@ impl Model {
         }
         if self.position(key).is_some() {
             self.purge();
+            self.live_for_write(key);
         }
         self.stats.misses += 1;
         None
@@ -318,6 +414,20 @@ trait UnderTest: Sized + leakproof::Policy + leakproof::collections::policy::Gua
     type SetPolicy;
     const EXCLUSIVE_READS: bool;
     fn insert(m: &mut Map<Self>, k: u8, v: u32) -> Result<Option<u32>, (u8, u32)>;
+    fn insert_with_ttl(
+        m: &mut Map<Self>,
+        k: u8,
+        v: u32,
+        t: Duration,
+    ) -> Result<Option<u32>, (u8, u32)>;
+    /// `entry(k)`, then `insert_with_ttl` into it: the old value, if occupied.
+    fn entry_insert_with_ttl(
+        m: &mut Map<Self>,
+        k: u8,
+        v: u32,
+        t: Duration,
+    ) -> Result<Option<u32>, (u8, u32)>;
+    fn set_insert_with_ttl(s: &mut Set<Self::SetPolicy>, k: u8, t: Duration) -> Result<bool, u8>;
     fn get(m: &mut Map<Self>, k: u8) -> Option<u32>;
     fn contains_key(m: &mut Map<Self>, k: u8) -> bool;
     fn entry_bump(m: &mut Map<Self>, k: u8, v: u32) -> Result<u32, (u8, u32)>;
@@ -333,6 +443,39 @@ macro_rules! under_test {
             const EXCLUSIVE_READS: bool = $exclusive;
             fn insert(m: &mut Map<Self>, k: u8, v: u32) -> Result<Option<u32>, (u8, u32)> {
                 let $r = m.insert(k, v);
+                $settle
+            }
+            fn insert_with_ttl(
+                m: &mut Map<Self>,
+                k: u8,
+                v: u32,
+                t: Duration,
+            ) -> Result<Option<u32>, (u8, u32)> {
+                let $r = m.insert_with_ttl(k, v, t);
+                $settle
+            }
+            fn entry_insert_with_ttl(
+                m: &mut Map<Self>,
+                k: u8,
+                v: u32,
+                t: Duration,
+            ) -> Result<Option<u32>, (u8, u32)> {
+                match m.entry(k) {
+                    leakproof::collections::map::Entry::Occupied(mut e) => {
+                        Ok(Some(e.insert_with_ttl(v, t)))
+                    }
+                    leakproof::collections::map::Entry::Vacant(e) => {
+                        let $r = e.insert_with_ttl(v, t);
+                        $settle.map(|_| None)
+                    }
+                }
+            }
+            fn set_insert_with_ttl(
+                s: &mut Set<Self::SetPolicy>,
+                k: u8,
+                t: Duration,
+            ) -> Result<bool, u8> {
+                let $r = s.insert_with_ttl(k, t);
                 $settle
             }
             fn get(m: &mut Map<Self>, k: u8) -> Option<u32> {
@@ -382,7 +525,8 @@ fn run_map<P: UnderTest>(
     ops: Vec<Op>,
 ) -> Result<(), TestCaseError> {
     let cap = map.cap();
-    let ttl = map.ttl().map(|ttl| ttl.as_millis() as u64);
+    let ttl = map.ttl().map(|ttl| ttl.as_nanos() as u64);
+    let (mut seen, mut set_seen) = (0, 0);
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     map.on_evict(move |k, v, why| sink.lock().unwrap().push((k, v, why)));
@@ -397,10 +541,34 @@ fn run_map<P: UnderTest>(
         match op {
             Op::Insert(k, v) => {
                 let got = P::insert(&mut map, k, v);
-                let want = model.insert(k, v);
+                let want = model.insert(k, v, None);
                 prop_assert_eq!(got, want, "insert({}, {})", k, v);
-                let set_want = sm.insert(k, 0).map(|old| old.is_none()).map_err(|(k, _)| k);
+                let set_want = sm.insert(k, 0, None).map(|old| old.is_none()).map_err(|(k, _)| k);
                 prop_assert_eq!(P::set_insert(&mut set, k), set_want);
+            }
+            Op::InsertTtl(k, v, ttl) => {
+                let got = P::insert_with_ttl(&mut map, k, v, Duration::from_nanos(ttl));
+                let want = model.insert(k, v, Some(ttl));
+                prop_assert_eq!(got, want, "insert_with_ttl({}, {}, {})", k, v, ttl);
+                let set_want =
+                    sm.insert(k, 0, Some(ttl)).map(|old| old.is_none()).map_err(|(k, _)| k);
+                let set_got = P::set_insert_with_ttl(&mut set, k, Duration::from_nanos(ttl));
+                prop_assert_eq!(set_got, set_want);
+            }
+            Op::EntryTtl(k, v, ttl) => {
+                let got = P::entry_insert_with_ttl(&mut map, k, v, Duration::from_nanos(ttl));
+                let want = match model.entry(k) {
+                    Some(i) => Ok(Some(model.update(i, v, Some(ttl)))),
+                    None => {
+                        model.purge();
+                        model.insert_new(k, v, Some(ttl)).map(|()| None)
+                    }
+                };
+                prop_assert_eq!(got, want, "entry({}).insert_with_ttl({}, {})", k, v, ttl);
+            }
+            Op::SetTtl(k, ttl) => {
+                prop_assert_eq!(map.set_ttl(&k, Duration::from_nanos(ttl)), model.set_ttl(k, ttl));
+                prop_assert_eq!(set.set_ttl(&k, Duration::from_nanos(ttl)), sm.set_ttl(k, ttl));
             }
             Op::Get(k) => {
                 prop_assert_eq!(P::get(&mut map, k), model.touch(k, exclusive));
@@ -447,7 +615,7 @@ fn run_map<P: UnderTest>(
                         // A vacant insert makes room as any insert does:
                         // expired entries first.
                         model.purge();
-                        model.insert_new(k, v).map(|()| model.entries.len() - 1)
+                        model.insert_new(k, v, None).map(|()| model.entries.len() - 1)
                     }
                 }
                 .map(|i| {
@@ -456,7 +624,7 @@ fn run_map<P: UnderTest>(
                     e.value
                 });
                 prop_assert_eq!(got, want, "entry({}).or_insert({})", k, v);
-                let set_want = sm.insert(k, 0).map(|old| old.is_none()).map_err(|(k, _)| k);
+                let set_want = sm.insert(k, 0, None).map(|old| old.is_none()).map_err(|(k, _)| k);
                 prop_assert_eq!(P::set_insert(&mut set, k), set_want);
             }
             Op::EntryRemove(k) => {
@@ -471,10 +639,10 @@ fn run_map<P: UnderTest>(
                 prop_assert_eq!(got, want);
                 prop_assert_eq!(set.remove(&k), sm.remove(k).is_some());
             }
-            Op::Advance(ms) => {
-                clock.advance(Duration::from_millis(u64::from(ms)));
-                model.now += u64::from(ms);
-                sm.now += u64::from(ms);
+            Op::Advance(ns) => {
+                clock.advance(Duration::from_nanos(ns));
+                model.now = model.now.saturating_add(ns);
+                sm.now = sm.now.saturating_add(ns);
             }
             Op::Purge => {
                 prop_assert_eq!(map.purge_expired(), model.purge());
@@ -545,7 +713,17 @@ fn run_map<P: UnderTest>(
                 + stats.removals
                 + stats.rejections
         );
-        prop_assert_eq!(&*events.lock().unwrap(), &model.events);
+        // The events of this step, in any order: one write may expire
+        // several entries, from the default list and from the wheel.
+        let mut got_events = events.lock().unwrap()[seen..].to_vec();
+        let mut want_events = model.events[seen..].to_vec();
+        got_events.sort_by_key(|e| format!("{e:?}"));
+        want_events.sort_by_key(|e| format!("{e:?}"));
+        prop_assert_eq!(got_events, want_events);
+        seen = model.events.len();
+        for e in &model.entries {
+            prop_assert_eq!(map.ttl_of(&e.key), model.ttl_of(e.key), "ttl_of({})", e.key);
+        }
         let mut keys: Vec<u8> = map.keys().copied().collect();
         keys.sort();
         let mut values: Vec<u32> = map.values().copied().collect();
@@ -570,9 +748,16 @@ fn run_map<P: UnderTest>(
             );
         }
         prop_assert_eq!(set.stats(), sm.stats);
-        let projected: Vec<(u8, EvictReason)> =
-            sm.events.iter().map(|(k, _, why)| (*k, *why)).collect();
-        prop_assert_eq!(&*set_events.lock().unwrap(), &projected);
+        let mut projected: Vec<(u8, EvictReason)> =
+            sm.events[set_seen..].iter().map(|(k, _, why)| (*k, *why)).collect();
+        let mut set_got = set_events.lock().unwrap()[set_seen..].to_vec();
+        projected.sort_by_key(|e| format!("{e:?}"));
+        set_got.sort_by_key(|e| format!("{e:?}"));
+        prop_assert_eq!(set_got, projected);
+        set_seen = sm.events.len();
+        for e in &sm.entries {
+            prop_assert_eq!(set.ttl_of(&e.key), sm.ttl_of(e.key), "set ttl_of({})", e.key);
+        }
     }
     Ok(())
 }

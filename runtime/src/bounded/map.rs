@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
-use super::table::{IntoLive, Live, Table};
+use super::table::{IntoLive, Live, Table, Ttl};
 use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
 
 /// A `HashMap` that never holds more than `cap` entries.
@@ -183,7 +183,41 @@ impl<K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>, const CAP: usize,
     /// [`Guarded`] one) the return type is `Result<Option<V>, Rejected<(K,
     /// V)>>`, and a refused entry comes back in the `Err`.
     pub fn insert(&mut self, key: K, value: V) -> P::Insert<Option<V>, (K, V)> {
-        P::settle(self.table.insert(key, value, &self.policy))
+        P::settle(self.table.insert(key, value, Ttl::Default, &self.policy))
+    }
+
+    /// Inserts `key` → `value` to expire `ttl` from now, whatever the map's
+    /// own TTL (or if it has none): for expiries that differ per key, such
+    /// as a cache's `SET key value EX 10`. Otherwise as [`insert`](Self::insert).
+    ///
+    /// The entry is never returned once `ttl` has passed, and it leaves
+    /// memory within about a millisecond after that, on the next write,
+    /// whether or not anyone reads it: entries with a TTL of their own sit
+    /// in a hierarchical timer wheel, so expiring them costs amortized O(1)
+    /// per write however their TTLs are mixed. A later plain `insert` of
+    /// the key gives it the map's TTL again (none, if the map has none).
+    ///
+    /// ```
+    /// use leakproof_runtime::{BoundedMap, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut cache = BoundedMap::<&str, &str>::builder().cap(100).clock(clock.clone()).build();
+    /// cache.insert("motd", "hello"); // no TTL: this map has none
+    /// cache.insert_with_ttl("otp", "493817", Duration::from_secs(30));
+    /// clock.advance(Duration::from_secs(10));
+    /// assert_eq!(cache.ttl_of("otp"), Some(Duration::from_secs(20)));
+    /// clock.advance(Duration::from_secs(20));
+    /// assert_eq!(cache.get("otp"), None);
+    /// assert_eq!(cache.get("motd"), Some(&"hello"));
+    /// ```
+    pub fn insert_with_ttl(
+        &mut self,
+        key: K,
+        value: V,
+        ttl: Duration,
+    ) -> P::Insert<Option<V>, (K, V)> {
+        P::settle(self.table.insert(key, value, Ttl::of(ttl), &self.policy))
     }
 
     /// The entry for `key`, for in-place updates, as `HashMap::entry`. Finding
@@ -235,8 +269,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.peek(key).map(|node| &node.value)
     }
 
-    /// What is left of `key`'s time to live: `None` when the map has no TTL
-    /// or `key` has no live entry. Does not count as a use.
+    /// What is left of `key`'s time to live: `None` when its entry never
+    /// expires or is not live. Does not count as a use.
     ///
     /// ```
     /// use leakproof_runtime::{BoundedMap, ManualClock};
@@ -260,6 +294,17 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         Q: Hash + Eq + ?Sized,
     {
         self.table.ttl_left(key)
+    }
+
+    /// Gives `key`'s live entry a TTL of its own, `ttl` from now (Redis's
+    /// `EXPIRE`); its value and place in the eviction order stay. Returns
+    /// whether there was a live entry.
+    pub fn set_ttl<Q>(&mut self, key: &Q, ttl: Duration) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.set_ttl(key, Ttl::of(ttl))
     }
 
     /// Removes `key`, returning its value if it was live.
@@ -516,10 +561,24 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
 
 impl<K: Hash + Eq, V, S: BuildHasher> OccupiedEntry<'_, K, V, S> {
     /// Replaces the value, returning the old one. A write: the entry's age
-    /// restarts.
+    /// restarts, under the map's TTL.
     pub fn insert(&mut self, value: V) -> V {
         let now = self.table.read_now();
-        self.table.replace_at(self.slot, value, now)
+        self.table.replace_at(self.slot, value, now, Ttl::Default)
+    }
+
+    /// Replaces the value, returning the old one, to expire `ttl` from now
+    /// (see [`BoundedMap::insert_with_ttl`]).
+    pub fn insert_with_ttl(&mut self, value: V, ttl: Duration) -> V {
+        let ttl = Ttl::of(ttl);
+        let now = self.table.write_now(ttl);
+        self.table.replace_at(self.slot, value, now, ttl)
+    }
+
+    /// Gives the entry a TTL of its own, `ttl` from now (see
+    /// [`BoundedMap::set_ttl`]).
+    pub fn set_ttl(&mut self, ttl: Duration) {
+        self.table.set_ttl_at(self.slot, Ttl::of(ttl));
     }
 
     /// Removes the entry, returning its value.
@@ -548,8 +607,19 @@ impl<'a, K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>> VacantEntry<'
     /// Under a policy that can refuse the return type is `Result<&mut V,
     /// Rejected<(K, V)>>`.
     pub fn insert(self, value: V) -> P::Insert<&'a mut V, (K, V)> {
+        self.insert_timed(value, Ttl::Default)
+    }
+
+    /// Inserts `value` to expire `ttl` from now (see
+    /// [`BoundedMap::insert_with_ttl`]); otherwise as [`insert`](Self::insert).
+    pub fn insert_with_ttl(self, value: V, ttl: Duration) -> P::Insert<&'a mut V, (K, V)> {
+        self.insert_timed(value, Ttl::of(ttl))
+    }
+
+    fn insert_timed(self, value: V, ttl: Ttl) -> P::Insert<&'a mut V, (K, V)> {
         let VacantEntry { table, policy, key, hash, now } = self;
-        P::settle(match table.insert_new(hash, key, value, now, policy) {
+        let now = if ttl.is_own() { table.write_now(ttl) } else { now };
+        P::settle(match table.insert_new(hash, key, value, now, ttl, policy) {
             Outcome::Done(slot) => Outcome::Done(&mut table.node_mut(slot).value),
             Outcome::Refused(entry) => Outcome::Refused(entry),
         })
@@ -621,7 +691,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, P: Policy + Guard<K, V>, const CAP: usize,
     /// counted in `stats().rejections`; use `insert` to get them back.
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
-            let _refused = self.table.insert(k, v, &self.policy);
+            let _refused = self.table.insert(k, v, Ttl::Default, &self.policy);
         }
     }
 }

@@ -4,8 +4,12 @@
 //! full collection is the [`Evict`] policy: drop the least recently used
 //! entry, drop the oldest entry, or hand the new value back to the caller.
 //! With a TTL, entries older than the TTL are never returned, and every write
-//! first removes the expired entries from the oldest end, so a burst of
-//! inserts that is never read again still leaves memory once it expires.
+//! first removes the expired entries, so a burst of inserts that is never
+//! read again still leaves memory once it expires. A TTL can also be given
+//! per entry (`insert_with_ttl`, `set_ttl`), with or without one for the
+//! collection; those entries sit in a hierarchical timer wheel and leave
+//! memory within about a millisecond of expiring, at amortized O(1) per
+//! write however their TTLs are mixed.
 //!
 //! The configuration can live in the type (const generic parameters, which is
 //! what `#[bounded(cap = N, evict = "...", ttl = "...")]` writes, so
@@ -92,10 +96,12 @@ mod accessors {
 
 mod clock;
 pub mod deque;
+mod list;
 pub mod map;
 pub mod policy;
 pub mod set;
 mod table;
+mod timers;
 
 use std::fmt;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
-use super::table::{IntoLive, Live, Table};
+use super::table::{IntoLive, Live, Table, Ttl};
 use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
 
 /// A `HashSet` that never holds more than `cap` values.
@@ -114,7 +114,30 @@ impl<T: Hash + Eq, S: BuildHasher, P: Policy + Guard<T, ()>, const CAP: usize, c
     /// one value is evicted to make room. Under a policy that can refuse the
     /// return type is `Result<bool, Rejected<T>>`.
     pub fn insert(&mut self, value: T) -> P::Insert<bool, T> {
-        P::settle(match self.table.insert(value, (), &self.policy) {
+        self.insert_timed(value, Ttl::Default)
+    }
+
+    /// Adds `value` to expire `ttl` from now, whatever the set's own TTL:
+    /// see [`BoundedMap::insert_with_ttl`](super::BoundedMap::insert_with_ttl).
+    ///
+    /// ```
+    /// use leakproof_runtime::{BoundedSet, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut banned = BoundedSet::<u32>::builder().cap(1000).clock(clock.clone()).build();
+    /// banned.insert_with_ttl(7, Duration::from_secs(60));
+    /// banned.insert(8); // for good
+    /// clock.advance(Duration::from_secs(61));
+    /// assert!(!banned.contains(&7));
+    /// assert!(banned.contains(&8));
+    /// ```
+    pub fn insert_with_ttl(&mut self, value: T, ttl: Duration) -> P::Insert<bool, T> {
+        self.insert_timed(value, Ttl::of(ttl))
+    }
+
+    fn insert_timed(&mut self, value: T, ttl: Ttl) -> P::Insert<bool, T> {
+        P::settle(match self.table.insert(value, (), ttl, &self.policy) {
             Outcome::Done(old) => Outcome::Done(old.is_none()),
             Outcome::Refused((value, ())) => Outcome::Refused(value),
         })
@@ -123,7 +146,7 @@ impl<T: Hash + Eq, S: BuildHasher, P: Policy + Guard<T, ()>, const CAP: usize, c
     /// Adds `value`, replacing an equal stored one, which is returned.
     pub fn replace(&mut self, value: T) -> P::Insert<Option<T>, T> {
         let old = self.table.remove(&value).map(|(old, ())| old);
-        P::settle(match self.table.insert(value, (), &self.policy) {
+        P::settle(match self.table.insert(value, (), Ttl::Default, &self.policy) {
             Outcome::Done(_) => Outcome::Done(old),
             Outcome::Refused((value, ())) => Outcome::Refused(value),
         })
@@ -142,14 +165,23 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.peek(value).map(|node| &node.key)
     }
 
-    /// What is left of `value`'s time to live: `None` when the set has no
-    /// TTL or `value` is not live. Does not count as a use.
+    /// What is left of `value`'s time to live: `None` when it never expires
+    /// or is not live. Does not count as a use.
     pub fn ttl_of<Q>(&self, value: &Q) -> Option<Duration>
     where
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         self.table.ttl_left(value)
+    }
+
+    /// Gives `value` a TTL of its own, `ttl` from now; true if it was live.
+    pub fn set_ttl<Q>(&mut self, value: &Q, ttl: Duration) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.set_ttl(value, Ttl::of(ttl))
     }
 
     /// Removes `value`; true if it was live.
@@ -322,7 +354,7 @@ impl<T: Hash + Eq, S: BuildHasher, P: Policy + Guard<T, ()>, const CAP: usize, c
     /// counted in `stats().rejections`; use `insert` to get them back.
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for value in iter {
-            let _refused = self.table.insert(value, (), &self.policy);
+            let _refused = self.table.insert(value, (), Ttl::Default, &self.policy);
         }
     }
 }

@@ -8,9 +8,11 @@
 //! bit is kept in an unused bit of its stored hash (bit 56: hashbrown reads
 //! the top seven bits and the low bits below the table size, never this one),
 //! so a hit from `&self` is one relaxed store into a cache line the lookup
-//! already touched, and a node stays as small as before. With a TTL a second list, in
-//! a parallel `Vec<Stamp>` that is empty otherwise, keeps the write order, so
-//! expired entries are always found at its head in O(1).
+//! already touched, and a node stays as small as before. Once entries can
+//! expire (a TTL for the collection, or one entry given its own), each has a
+//! stamp in a parallel `Vec` (empty otherwise) on an expiry list or the
+//! timer wheel of [`super::timers`], so a write finds the expired entries
+//! without looking at the others.
 //!
 //! Why this shape: an evicting insert reuses the victim's slot in place (no
 //! allocation, no slab hole), a removal swaps the last node into the hole (the
@@ -25,14 +27,34 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use hashbrown::HashTable;
 
+use super::list::{Linked, Links, List, NIL, check_list};
 use super::policy::{Guard, Outcome};
+use super::timers::{NEVER, Stamp, Timers};
 use super::{BoundStats, Config, Evict, EvictReason, Listener};
-
-const NIL: u32 = u32::MAX;
 
 /// SIEVE's visited bit, inside the stored hash. Every hash the table uses
 /// has it cleared, so lookups, inserts and rehashing agree.
 const VISITED: u64 = 1 << 56;
+
+/// The TTL a write stamps its entry with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ttl {
+    /// The collection's own (or none).
+    Default,
+    /// A TTL of the entry's own, in nanoseconds.
+    Own(u64),
+}
+
+impl Ttl {
+    /// A TTL of the entry's own.
+    pub(crate) fn of(ttl: std::time::Duration) -> Self {
+        Ttl::Own(super::clock::saturating_nanos(ttl))
+    }
+
+    pub(crate) fn is_own(self) -> bool {
+        matches!(self, Ttl::Own(_))
+    }
+}
 
 pub(crate) struct Node<K, V> {
     pub(crate) key: K,
@@ -100,96 +122,22 @@ impl ReadCounts {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Links {
-    prev: u32,
-    next: u32,
-}
-
-#[derive(Clone, Copy)]
-struct Stamp {
-    expires: u64,
-    links: Links,
-}
-
-/// Anything whose elements carry one set of list links.
-trait Linked {
-    fn links(&mut self, i: u32) -> &mut Links;
-}
-
 impl<K, V> Linked for Vec<Node<K, V>> {
     fn links(&mut self, i: u32) -> &mut Links {
         &mut self[i as usize].links
     }
 }
 
-impl Linked for Vec<Stamp> {
-    fn links(&mut self, i: u32) -> &mut Links {
-        &mut self[i as usize].links
-    }
-}
-
-/// Head and tail of an intrusive list; `head` is the oldest.
-#[derive(Clone, Copy)]
-struct List {
-    head: u32,
-    tail: u32,
-}
-
-impl List {
-    const EMPTY: List = List { head: NIL, tail: NIL };
-
-    fn push_back(&mut self, slots: &mut impl Linked, i: u32) {
-        *slots.links(i) = Links { prev: self.tail, next: NIL };
-        match self.tail {
-            NIL => self.head = i,
-            tail => slots.links(tail).next = i,
-        }
-        self.tail = i;
-    }
-
-    fn unlink(&mut self, slots: &mut impl Linked, i: u32) {
-        let Links { prev, next } = *slots.links(i);
-        match prev {
-            NIL => self.head = next,
-            p => slots.links(p).next = next,
-        }
-        match next {
-            NIL => self.tail = prev,
-            n => slots.links(n).prev = prev,
-        }
-    }
-
-    fn move_to_back(&mut self, slots: &mut impl Linked, i: u32) {
-        if self.tail != i {
-            self.unlink(slots, i);
-            self.push_back(slots, i);
-        }
-    }
-
-    /// The node at `from` moved to slot `to`: repoint its neighbours.
-    fn relocate(&mut self, slots: &mut impl Linked, from: u32, to: u32) {
-        let Links { prev, next } = *slots.links(to);
-        match prev {
-            NIL => self.head = to,
-            p => slots.links(p).next = to,
-        }
-        match next {
-            NIL => self.tail = to,
-            n => slots.links(n).prev = to,
-        }
-        debug_assert_ne!(from, to);
-    }
-}
-
 pub(crate) struct Table<K, V, S> {
     nodes: Vec<Node<K, V>>,
-    /// Write-order stamps, parallel to `nodes`; empty when there is no TTL.
-    stamps: Vec<Stamp>,
+    /// Expiry stamps, parallel to `nodes`; empty while the table is untimed.
+    timers: Timers,
+    /// Whether entries can expire: a TTL for the collection, or one entry
+    /// given a TTL of its own (which times the table from then on).
+    timed: bool,
     index: HashTable<u32>,
     hasher: S,
     order: List,
-    expiry: List,
     /// SIEVE's hand: the next node to consider for eviction (`NIL`: start
     /// from the oldest).
     hand: u32,
@@ -204,11 +152,11 @@ impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
     fn clone(&self) -> Self {
         Table {
             nodes: self.nodes.clone(),
-            stamps: self.stamps.clone(),
+            timers: self.timers.clone(),
+            timed: self.timed,
             index: self.index.clone(),
             hasher: self.hasher.clone(),
             order: self.order,
-            expiry: self.expiry,
             hand: self.hand,
             config: self.config.clone(),
             stats: self.stats,
@@ -225,11 +173,11 @@ impl<K, V, S> Table<K, V, S> {
     pub(crate) fn new(config: Config, hasher: S) -> Self {
         Table {
             nodes: Vec::new(),
-            stamps: Vec::new(),
+            timers: Timers::default(),
+            timed: config.ttl.is_some(),
             index: HashTable::new(),
             hasher,
             order: List::EMPTY,
-            expiry: List::EMPTY,
             hand: NIL,
             config,
             stats: BoundStats::default(),
@@ -258,19 +206,33 @@ impl<K, V, S> Table<K, V, S> {
     /// Bytes this table has allocated, from capacities: O(1).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.nodes.capacity() * size_of::<Node<K, V>>()
-            + self.stamps.capacity() * size_of::<Stamp>()
+            + self.timers.stamps.capacity() * size_of::<Stamp>()
+            + self.timers.wheel_bytes()
             + self.index.allocation_size()
     }
 
-    /// The instant reads compare against, or `None` without a TTL.
+    /// The instant reads compare against, or `None` while nothing expires.
+    #[inline]
     pub(crate) fn read_now(&self) -> Option<u64> {
-        self.config.ttl.map(|_| self.config.now())
+        self.timed.then(|| self.config.now())
     }
 
     fn expired(&self, i: u32, now: Option<u64>) -> bool {
         match now {
-            Some(now) => self.stamps[i as usize].expires <= now,
+            Some(now) => self.timers.stamps[i as usize].expires <= now,
             None => false,
+        }
+    }
+
+    /// Times the table (an entry is getting a TTL of its own): every entry
+    /// already held gets a stamp that never expires.
+    fn make_timed(&mut self) {
+        if !self.timed {
+            self.timed = true;
+            self.timers.stamps.reserve_exact(self.nodes.capacity());
+            for _ in 0..self.nodes.len() {
+                self.timers.push_never();
+            }
         }
     }
 
@@ -282,13 +244,13 @@ impl<K, V, S> Table<K, V, S> {
 
     /// Live entries in slab order (arbitrary, like std's hash collections).
     pub(crate) fn iter(&self) -> Live<'_, K, V> {
-        Live { nodes: self.nodes.iter(), stamps: &self.stamps, at: 0, now: self.read_now() }
+        Live { nodes: self.nodes.iter(), stamps: &self.timers.stamps, at: 0, now: self.read_now() }
     }
 
     /// Live entries, mutable values.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
         let now = self.read_now();
-        let stamps = &self.stamps;
+        let stamps = &self.timers.stamps;
         self.nodes
             .iter_mut()
             .enumerate()
@@ -301,7 +263,7 @@ impl<K, V, S> Table<K, V, S> {
         IntoLive {
             now: self.read_now(),
             nodes: self.nodes.into_iter(),
-            stamps: self.stamps.into_iter(),
+            stamps: self.timers.stamps.into_iter(),
         }
     }
 
@@ -311,10 +273,9 @@ impl<K, V, S> Table<K, V, S> {
     pub(crate) fn clear(&mut self) {
         self.stats.removals += self.nodes.len() as u64;
         let nodes = std::mem::take(&mut self.nodes);
-        self.stamps.clear();
+        self.timers.clear();
         self.index.clear();
         self.order = List::EMPTY;
-        self.expiry = List::EMPTY;
         self.hand = NIL;
         drop(nodes);
     }
@@ -325,10 +286,9 @@ impl<K, V, S> Table<K, V, S> {
         self.stats.removals += self.nodes.len() as u64;
         let now = self.read_now();
         let nodes = std::mem::take(&mut self.nodes);
-        let stamps = std::mem::take(&mut self.stamps);
+        let stamps = self.timers.clear();
         self.index.clear();
         self.order = List::EMPTY;
-        self.expiry = List::EMPTY;
         self.hand = NIL;
         IntoLive { now, nodes: nodes.into_iter(), stamps: stamps.into_iter() }
     }
@@ -336,7 +296,7 @@ impl<K, V, S> Table<K, V, S> {
     /// Gives back room the entries do not use.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
-        self.stamps.shrink_to_fit();
+        self.timers.stamps.shrink_to_fit();
         let nodes = &self.nodes;
         self.index.shrink_to_fit(|&j| nodes[j as usize].hash());
     }
@@ -403,8 +363,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     {
         let now = self.read_now()?;
         let i = self.lookup(key)?;
-        let expires = self.stamps[i as usize].expires;
-        (expires > now).then(|| std::time::Duration::from_nanos(expires - now))
+        let expires = self.timers.stamps[i as usize].expires;
+        (expires > now && expires != NEVER).then(|| std::time::Duration::from_nanos(expires - now))
     }
 
     /// A lookup that counts, through `&self`: hit and miss counters, and
@@ -496,13 +456,25 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         None
     }
 
-    /// Replaces slot `i`'s value: a write, so the entry's age restarts and it
-    /// counts as a use.
-    pub(crate) fn replace_at(&mut self, i: u32, value: V, now: Option<u64>) -> V {
+    /// Replaces slot `i`'s value: a write, so the entry's age restarts (with
+    /// the collection's TTL, or `ttl` of its own) and it counts as a use.
+    pub(crate) fn replace_at(&mut self, i: u32, value: V, now: Option<u64>, ttl: Ttl) -> V {
         let old = std::mem::replace(&mut self.nodes[i as usize].value, value);
         self.used(i);
-        self.restamp(i, now.unwrap_or(0));
+        self.restamp(i, now.unwrap_or(0), ttl);
         old
+    }
+
+    /// The instant writes stamp against: times the table first when the
+    /// write brings a TTL of its own.
+    pub(crate) fn write_now(&mut self, ttl: Ttl) -> Option<u64> {
+        if !ttl.is_own() {
+            return self.read_now();
+        }
+        self.make_timed();
+        let now = self.config.now();
+        self.timers.start_wheel(now);
+        Some(now)
     }
 
     /// Inserts or updates. `Done(Some(old))` for an update, `Done(None)` for
@@ -512,16 +484,17 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         &mut self,
         key: K,
         value: V,
+        ttl: Ttl,
         guard: &G,
     ) -> Outcome<Option<V>, (K, V)> {
-        let now = self.read_now();
+        let now = self.write_now(ttl);
         let hash = self.hash_of(&key);
         if let Some(i) = self.find_for_write(hash, &key, now) {
-            let old = self.replace_at(i, value, now);
+            let old = self.replace_at(i, value, now, ttl);
             self.purge_until(now.unwrap_or(0));
             return Outcome::Done(Some(old));
         }
-        match self.insert_new(hash, key, value, now, guard) {
+        match self.insert_new(hash, key, value, now, ttl, guard) {
             Outcome::Done(_) => Outcome::Done(None),
             Outcome::Refused(entry) => Outcome::Refused(entry),
         }
@@ -540,20 +513,21 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         key: K,
         value: V,
         now: Option<u64>,
+        ttl: Ttl,
         guard: &G,
     ) -> Outcome<u32, (K, V)> {
         self.stats.inserts += 1;
         if let Some(now) = now {
-            let is_expired = |t: &Self, i: u32| i != NIL && t.stamps[i as usize].expires <= now;
-            if is_expired(self, self.expiry.head) {
+            self.advance_wheel(now);
+            if let Some(mut i) = self.timers.default_expired(now) {
                 // Purge all but the last expired entry, then reuse its slot:
                 // removals move slots, so they must come before the new
                 // entry has one.
-                while is_expired(self, self.stamps[self.expiry.head as usize].links.next) {
-                    self.expire_at(self.expiry.head);
+                while self.timers.next_expired(i, now) {
+                    self.expire_at(i);
+                    i = self.timers.default_expired(now).unwrap_or(NIL);
                 }
-                let i = self.expiry.head;
-                let (old_key, old_value) = self.reuse_slot(i, key, value, hash, now);
+                let (old_key, old_value) = self.reuse_slot(i, key, value, hash, now, ttl);
                 self.stats.expirations += 1;
                 self.notify(old_key, old_value, EvictReason::Expired);
                 return Outcome::Done(i);
@@ -561,13 +535,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
         let now = now.unwrap_or(0);
         if self.nodes.len() < self.config.cap {
-            return Outcome::Done(self.push(key, value, hash, now));
+            return Outcome::Done(self.push(key, value, hash, now, ttl));
         }
         let Some(victim) = self.victim(guard) else {
             self.stats.rejections += 1;
             return Outcome::Refused((key, value));
         };
-        let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now);
+        let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now, ttl);
         self.stats.evictions += 1;
         self.notify(old_key, old_value, EvictReason::Capacity);
         Outcome::Done(victim)
@@ -650,21 +624,60 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
     }
 
-    /// Removes every expired entry now. Writes do this on their own.
+    /// Removes every expired entry now (those with a TTL of their own once
+    /// their wheel tick has come). Writes do this on their own.
     pub(crate) fn purge_expired(&mut self) -> usize {
-        match self.config.ttl {
-            Some(_) => self.purge_until(self.config.now()),
+        match self.read_now() {
+            Some(now) => self.purge_until(now),
             None => 0,
         }
     }
 
     fn purge_until(&mut self, now: u64) -> usize {
-        let mut purged = 0;
-        while self.expiry.head != NIL && self.stamps[self.expiry.head as usize].expires <= now {
-            self.expire_at(self.expiry.head);
+        let mut purged = self.advance_wheel(now);
+        while let Some(i) = self.timers.default_expired(now) {
+            self.expire_at(i);
             purged += 1;
         }
         purged
+    }
+
+    /// Expires the wheel's entries whose tick has come; returns how many.
+    fn advance_wheel(&mut self, now: u64) -> usize {
+        let mut expired = 0;
+        while let Some(bucket) = self.timers.due_bucket(now) {
+            while let Some(i) = self.timers.pop(bucket) {
+                if self.timers.due_or_replace(i, bucket, now) {
+                    self.expire_at(i);
+                    expired += 1;
+                }
+            }
+        }
+        expired
+    }
+
+    /// Gives `key`'s live entry a new TTL; false when it has none.
+    pub(crate) fn set_ttl<Q>(&mut self, key: &Q, ttl: Ttl) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.write_now(ttl);
+        let hash = self.hash_of(key);
+        match self.find_for_write(hash, key, now) {
+            Some(i) => {
+                self.restamp(i, now.unwrap_or(0), ttl);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives live slot `i` a new TTL from `now` (its value and age in the
+    /// eviction order unchanged).
+    pub(crate) fn set_ttl_at(&mut self, i: u32, ttl: Ttl) {
+        let now = self.write_now(ttl).unwrap_or(0);
+        self.restamp(i, now, ttl);
     }
 
     fn expire_at(&mut self, i: u32) {
@@ -673,30 +686,38 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         self.notify(key, value, EvictReason::Expired);
     }
 
-    fn restamp(&mut self, i: u32, now: u64) {
-        if let Some(ttl) = self.config.ttl {
-            self.stamps[i as usize].expires = now.saturating_add(ttl);
-            self.expiry.move_to_back(&mut self.stamps, i);
+    /// When an entry written at `now` with `ttl` expires, and whether that
+    /// is by a TTL of its own.
+    fn expiry(&self, now: u64, ttl: Ttl) -> (u64, bool) {
+        match ttl {
+            Ttl::Own(ttl) => (now.saturating_add(ttl), true),
+            Ttl::Default => (self.config.ttl.map_or(NEVER, |ttl| now.saturating_add(ttl)), false),
         }
     }
 
-    fn push(&mut self, key: K, value: V, hash: u64, now: u64) -> u32 {
+    fn restamp(&mut self, i: u32, now: u64, ttl: Ttl) {
+        if self.timed {
+            let (expires, own) = self.expiry(now, ttl);
+            self.timers.restamp(i, expires, own);
+        }
+    }
+
+    fn push(&mut self, key: K, value: V, hash: u64, now: u64, ttl: Ttl) -> u32 {
         let i = self.nodes.len();
         if i == self.nodes.capacity() {
             // Double, but never past the cap: a full collection holds no slack.
             let extra = i.max(4).min(self.config.cap - i);
             self.nodes.reserve_exact(extra);
-            if self.config.ttl.is_some() {
-                self.stamps.reserve_exact(extra);
+            if self.timed {
+                self.timers.stamps.reserve_exact(extra);
             }
         }
         let i = i as u32;
-        let links = Links { prev: NIL, next: NIL };
-        self.nodes.push(Node { key, value, hash: AtomicU64::new(hash), links });
+        self.nodes.push(Node { key, value, hash: AtomicU64::new(hash), links: Links::NONE });
         self.order.push_back(&mut self.nodes, i);
-        if let Some(ttl) = self.config.ttl {
-            self.stamps.push(Stamp { expires: now.saturating_add(ttl), links });
-            self.expiry.push_back(&mut self.stamps, i);
+        if self.timed {
+            let (expires, own) = self.expiry(now, ttl);
+            self.timers.push(expires, own);
         }
         let nodes = &self.nodes;
         self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
@@ -707,7 +728,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// slab movement), making it the newest in both orders and unvisited.
     /// Returns the old entry. Used for capacity eviction and for reusing an
     /// expired slot.
-    fn reuse_slot(&mut self, i: u32, key: K, value: V, hash: u64, now: u64) -> (K, V) {
+    fn reuse_slot(&mut self, i: u32, key: K, value: V, hash: u64, now: u64, ttl: Ttl) -> (K, V) {
         self.unindex(i);
         self.step_hand_off(i);
         let node = &mut self.nodes[i as usize];
@@ -715,7 +736,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         let old_value = std::mem::replace(&mut node.value, value);
         *node.hash.get_mut() = hash;
         self.order.move_to_back(&mut self.nodes, i);
-        self.restamp(i, now);
+        self.restamp(i, now, ttl);
         let nodes = &self.nodes;
         self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
         (old_key, old_value)
@@ -741,20 +762,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         self.unindex(i);
         self.step_hand_off(i);
         self.order.unlink(&mut self.nodes, i);
-        let ttl = self.config.ttl.is_some();
-        if ttl {
-            self.expiry.unlink(&mut self.stamps, i);
+        if self.timed {
+            self.timers.swap_remove(i);
         }
         let last = (self.nodes.len() - 1) as u32;
         let node = self.nodes.swap_remove(i as usize);
-        if ttl {
-            self.stamps.swap_remove(i as usize);
-        }
         if last != i {
             self.order.relocate(&mut self.nodes, last, i);
-            if ttl {
-                self.expiry.relocate(&mut self.stamps, last, i);
-            }
             if self.hand == last {
                 self.hand = i;
             }
@@ -800,20 +814,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         assert!(self.hand == NIL || (self.hand as usize) < len, "hand at {}, len {len}", self.hand);
         let order: Vec<Links> = self.nodes.iter().map(|n| n.links).collect();
         check_list("eviction", &self.order, &order, len);
-        if self.config.ttl.is_some() {
-            assert_eq!(self.stamps.len(), len, "stamps and slots disagree");
-            let links: Vec<Links> = self.stamps.iter().map(|s| s.links).collect();
-            check_list("expiry", &self.expiry, &links, len);
-            let mut at = self.expiry.head;
-            let mut last = 0;
-            while at != NIL {
-                let stamp = &self.stamps[at as usize];
-                assert!(stamp.expires >= last, "expiry list out of time order at slot {at}");
-                last = stamp.expires;
-                at = stamp.links.next;
-            }
+        if self.timed {
+            self.timers.check_invariants(len);
         } else {
-            assert!(self.stamps.is_empty(), "stamps kept without a TTL");
+            assert!(self.timers.stamps.is_empty(), "stamps kept in an untimed table");
         }
     }
 
@@ -826,23 +830,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             Some(&node.key)
         })
     }
-}
-
-/// A list over `links` (one per slot) visits each of `len` slots once,
-/// forwards and backwards, from `list.head` to `list.tail`.
-fn check_list(name: &str, list: &List, links: &[Links], len: usize) {
-    let mut seen = vec![false; len];
-    let (mut at, mut prev, mut count) = (list.head, NIL, 0);
-    while at != NIL {
-        let i = at as usize;
-        assert!(i < len, "{name} list points at {at}, len {len}");
-        assert!(!std::mem::replace(&mut seen[i], true), "{name} list visits {at} twice");
-        assert_eq!(links[i].prev, prev, "{name} list: {at}.prev is not {prev}");
-        (prev, at) = (at, links[i].next);
-        count += 1;
-    }
-    assert_eq!(list.tail, prev, "{name} list's tail is not its last slot");
-    assert_eq!(count, len, "{name} list holds {count} of {len} slots");
 }
 
 /// Borrowing iterator over live entries.
