@@ -97,4 +97,52 @@ fn memory_follows_live_entries() {
     assert_eq!(map.heap_bytes() as isize, live_bytes() - before);
     assert_eq!(map.len(), 10_000);
     assert_eq!(map.stats().evictions, 990_000);
+    drop(map);
+
+    // 4. Mixed per-entry TTLs (1 ms to 1 s, in no order) on a map with no
+    // TTL of its own: a burst that is never read leaves memory as it
+    // expires. A second burst is written over 1.1 s in 10 ms steps (the
+    // writes are what expire entries; nothing is read), and after each step
+    // every entry of the first burst more than two wheel ticks (2^21 ns)
+    // past its expiry is gone.
+    let ttl_of = |key: u64| Duration::from_millis(1 + key.wrapping_mul(2_654_435_761) % 1_000);
+    let clock = ManualClock::new();
+    let (mut cache, _) =
+        held(|| BoundedMap::<u64, u64>::builder().cap(1_000_000).clock(clock.clone()).build());
+    let before = live_bytes();
+    for key in 0..N {
+        cache.insert_with_ttl(key, key, ttl_of(key));
+    }
+    let one_burst = live_bytes() - before;
+    let steps = 110;
+    let mut next = N;
+    for step in 1..=steps {
+        clock.advance(Duration::from_millis(10));
+        let now = Duration::from_millis(10 * step);
+        for _ in 0..N / steps {
+            cache.insert_with_ttl(next, next, ttl_of(next) + Duration::from_secs(5));
+            next += 1;
+        }
+        let old_held = cache.len() as u64 - (next - N);
+        let live = (0..N).filter(|&key| ttl_of(key) > now).count() as u64;
+        let lingering = now.saturating_sub(Duration::from_nanos(2 << 20));
+        let not_long_expired = (0..N).filter(|&key| ttl_of(key) > lingering).count() as u64;
+        assert!(
+            (live..=not_long_expired).contains(&old_held),
+            "at {now:?}: {old_held} of the first burst held, {live} live, {not_long_expired} expired under two ticks ago"
+        );
+    }
+    assert!((0..N).all(|key| cache.peek(&key).is_none()));
+    assert_eq!(cache.stats().expirations, N, "the whole first burst expired, unread");
+    assert_eq!(cache.len() as u64, next - N);
+    // The slab and stamps are reused; as in 3, the index (a `u32` and a
+    // control byte per bucket) may settle once at twice the first burst's
+    // buckets.
+    let after_two = live_bytes() - before;
+    let index = (N * 8 / 7).next_power_of_two() as isize * 5;
+    assert!(
+        after_two <= one_burst + index,
+        "the second burst took more than the first one's room and a regrown index: {after_two} > {one_burst} + {index}"
+    );
+    assert_eq!(cache.heap_bytes() as isize, after_two, "heap_bytes() is the allocator's truth");
 }
