@@ -271,3 +271,78 @@ fn ttl_of_says_what_is_left_and_index_reads() {
     let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map["b"]));
     assert!(missing.is_err());
 }
+
+/// A cache's `SET key value EX n`, `EXPIRE` and `TTL`, written as a user
+/// would: per-key expiries beside the field's own TTL, and the entry forms.
+#[test]
+fn per_entry_ttls_beside_the_fields_own() {
+    let clock = ManualClock::new();
+    let mut keys = BoundedMap::<String, String>::builder()
+        .cap(100)
+        .ttl(Duration::from_secs(3600))
+        .clock(clock.clone())
+        .build();
+    let secs = Duration::from_secs;
+    keys.insert("session".into(), "a".into());
+    keys.insert_with_ttl("otp".into(), "493817".into(), secs(30));
+    assert_eq!(keys.ttl_of("otp"), Some(secs(30)));
+    assert_eq!(keys.ttl_of("session"), Some(secs(3600)));
+
+    // EXPIRE on a key that has the field's TTL, and on a missing one.
+    assert!(keys.set_ttl("session", secs(10)));
+    assert!(!keys.set_ttl("missing", secs(10)));
+
+    // The entry forms: an occupied entry takes a new value and TTL; a
+    // vacant one is inserted with its own.
+    match keys.entry("otp".into()) {
+        leakproof::collections::map::Entry::Occupied(mut e) => {
+            assert_eq!(e.insert_with_ttl("111111".into(), secs(60)), "493817");
+        }
+        leakproof::collections::map::Entry::Vacant(_) => panic!("otp is live"),
+    }
+    match keys.entry("lock".into()) {
+        leakproof::collections::map::Entry::Vacant(e) => {
+            e.insert_with_ttl("held".into(), secs(5));
+        }
+        leakproof::collections::map::Entry::Occupied(_) => panic!("lock is new"),
+    }
+
+    clock.advance(secs(11));
+    assert_eq!(keys.get("session"), None, "EXPIRE shortened it");
+    assert_eq!(keys.get("lock"), None);
+    assert_eq!(keys.get("otp").map(String::as_str), Some("111111"));
+    assert_eq!(keys.ttl_of("otp"), Some(secs(49)));
+
+    // A plain insert gives the key the field's TTL back.
+    keys.insert("otp".into(), "222222".into());
+    assert_eq!(keys.ttl_of("otp"), Some(secs(3600)));
+
+    // Expired keys leave on the next write, unread.
+    keys.insert_with_ttl("short".into(), "x".into(), Duration::from_millis(1));
+    let before = keys.len();
+    clock.advance(secs(1));
+    keys.insert("next".into(), "y".into());
+    assert_eq!(keys.len(), before, "`short` went as `next` came");
+    assert_eq!(keys.stats().expirations, 3);
+}
+
+/// Per-entry TTLs on a collection with no TTL of its own: the other entries
+/// never expire.
+#[test]
+fn per_entry_ttls_without_a_default() {
+    let clock = ManualClock::new();
+    let mut seen = BoundedSet::<u32>::builder().cap(10).clock(clock.clone()).build();
+    seen.insert(1);
+    seen.insert_with_ttl(2, Duration::from_secs(1));
+    assert_eq!(seen.ttl_of(&1), None, "no TTL: never expires");
+    assert_eq!(seen.ttl_of(&2), Some(Duration::from_secs(1)));
+    clock.advance(Duration::from_secs(365 * 24 * 3600));
+    assert!(seen.contains(&1));
+    assert!(!seen.contains(&2));
+    assert!(seen.set_ttl(&1, Duration::from_secs(2)));
+    clock.advance(Duration::from_secs(2));
+    assert!(!seen.contains(&1), "expired to reads at the exact instant");
+    clock.advance(Duration::from_millis(2));
+    assert_eq!(seen.purge_expired(), 2, "and gone from memory within a wheel tick (about 1 ms)");
+    assert!(seen.is_empty());
+}
