@@ -9,6 +9,8 @@
 //! 100k; before it, the hit ratio of each policy on the same trace is
 //! printed),
 //! `ttl_insert` (fresh keys, 50 ms TTL, every entry expires unread),
+//! `ttl_mixed` (fresh keys, a TTL per entry from 1 ms to 1 s, against moka's
+//! per-entry expiry),
 //! `vs_std` (non-evicting insert / get / contains against std with the same
 //! hasher). Bytes per entry and peak live entries: the `memory` bench.
 
@@ -184,6 +186,22 @@ fn ttl_insert(c: &mut Criterion) {
     group.finish();
 }
 
+/// Fresh keys, each with its own TTL from 1 ms to 1 s, every entry expiring
+/// unread: leakproof's `insert_with_ttl` (timer wheel) against moka's
+/// per-entry expiry (`Expiry`, also a timer wheel). mini-moka has no
+/// per-entry TTL.
+fn ttl_mixed(c: &mut Criterion) {
+    let cap = 1_000_000;
+    let ops: Vec<(bool, u64)> =
+        anchors::keys(10_000_000, 10).into_iter().map(|k| (false, k)).collect();
+    let mut group = c.benchmark_group("ttl_mixed");
+    group.throughput(Throughput::Elements(1));
+    let rs = RandomState::new;
+    bench_cache(&mut group, "leakproof", anchors::leakproof_mixed_ttl(cap), &ops, &[]);
+    bench_cache(&mut group, "moka", anchors::moka_mixed_ttl(cap, rs()), &ops, &[]);
+    group.finish();
+}
+
 fn vs_std(c: &mut Criterion) {
     const N: usize = 100_000;
     let keys = anchors::keys(N, 6);
@@ -277,6 +295,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = evicting_insert, get_heavy, get_zipf, ttl_insert, vs_std
+    targets = evicting_insert, get_heavy, get_zipf, ttl_insert, ttl_mixed, vs_std
 }
 criterion_main!(benches);

@@ -56,6 +56,51 @@ pub fn leakproof_ttl(cap: usize, ttl: Duration) -> BoundedMap<u64, u64> {
     BoundedMap::builder().cap(cap).ttl(ttl).build()
 }
 
+/// The TTL of `key` in the mixed-TTL workload: 1 ms to 1 s, spread
+/// uniformly by the key's bits (the same for every crate).
+pub fn mixed_ttl(key: u64) -> Duration {
+    Duration::from_micros(1_000 + key % 999_001)
+}
+
+/// leakproof with a TTL per entry (`insert_with_ttl`, [`mixed_ttl`]) and
+/// none of its own.
+pub struct MixedTtl(pub BoundedMap<u64, u64>);
+
+impl Cache for MixedTtl {
+    fn insert(&mut self, key: u64, value: u64) {
+        self.0.insert_with_ttl(key, value, mixed_ttl(key));
+    }
+    fn get(&mut self, key: u64) -> bool {
+        self.0.get(&key).is_some()
+    }
+    fn entries(&mut self) -> usize {
+        self.0.len()
+    }
+}
+
+pub fn leakproof_mixed_ttl(cap: usize) -> MixedTtl {
+    MixedTtl(BoundedMap::with_cap(cap))
+}
+
+/// moka's per-entry expiry, with [`mixed_ttl`].
+pub struct MokaMixedTtl;
+
+impl moka::Expiry<u64, u64> for MokaMixedTtl {
+    fn expire_after_create(&self, key: &u64, _: &u64, _: std::time::Instant) -> Option<Duration> {
+        Some(mixed_ttl(*key))
+    }
+}
+
+pub fn moka_mixed_ttl<S: BuildHasher + Clone + Send + Sync + 'static>(
+    cap: usize,
+    hasher: S,
+) -> moka::sync::Cache<u64, u64, S> {
+    moka::sync::Cache::builder()
+        .max_capacity(cap as u64)
+        .expire_after(MokaMixedTtl)
+        .build_with_hasher(hasher)
+}
+
 impl<S: BuildHasher> Cache for lru::LruCache<u64, u64, S> {
     fn insert(&mut self, key: u64, value: u64) {
         self.put(key, value);

@@ -518,15 +518,20 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     ) -> Outcome<u32, (K, V)> {
         self.stats.inserts += 1;
         if let Some(now) = now {
-            self.advance_wheel(now);
-            if let Some(mut i) = self.timers.default_expired(now) {
-                // Purge all but the last expired entry, then reuse its slot:
-                // removals move slots, so they must come before the new
-                // entry has one.
-                while self.timers.next_expired(i, now) {
-                    self.expire_at(i);
-                    i = self.timers.default_expired(now).unwrap_or(NIL);
+            // Every expired entry goes, but one lends its slot to the new
+            // key, which saves a removal (and the relocation of the last
+            // slot it costs) and a push: in steady state each write expires
+            // about one entry.
+            let mut spare = None;
+            self.advance_wheel(now, Some(&mut spare));
+            while let Some(i) = self.timers.default_expired(now) {
+                if spare.is_none() && !self.timers.next_expired(i, now) {
+                    spare = Some(i);
+                    break;
                 }
+                self.expire_sparing(i, &mut spare);
+            }
+            if let Some(i) = spare {
                 let (old_key, old_value) = self.reuse_slot(i, key, value, hash, now, ttl);
                 self.stats.expirations += 1;
                 self.notify(old_key, old_value, EvictReason::Expired);
@@ -634,7 +639,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     }
 
     fn purge_until(&mut self, now: u64) -> usize {
-        let mut purged = self.advance_wheel(now);
+        let mut purged = self.advance_wheel(now, None);
         while let Some(i) = self.timers.default_expired(now) {
             self.expire_at(i);
             purged += 1;
@@ -643,17 +648,35 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     }
 
     /// Expires the wheel's entries whose tick has come; returns how many.
-    fn advance_wheel(&mut self, now: u64) -> usize {
+    /// With `spare`, the first of them is not removed but left in place,
+    /// off every expiry list, for the caller to reuse (and counted by it).
+    fn advance_wheel(&mut self, now: u64, mut spare: Option<&mut Option<u32>>) -> usize {
         let mut expired = 0;
         while let Some(bucket) = self.timers.due_bucket(now) {
             while let Some(i) = self.timers.pop(bucket) {
-                if self.timers.due_or_replace(i, bucket, now) {
-                    self.expire_at(i);
-                    expired += 1;
+                if !self.timers.due_or_replace(i, bucket, now) {
+                    continue;
+                }
+                match spare.as_deref_mut() {
+                    Some(slot @ None) => *slot = Some(i),
+                    Some(kept) => self.expire_sparing(i, kept),
+                    None => {
+                        self.expire_at(i);
+                        expired += 1;
+                    }
                 }
             }
         }
         expired
+    }
+
+    /// Expires slot `i`, following the spare slot if the removal moves it.
+    fn expire_sparing(&mut self, i: u32, spare: &mut Option<u32>) {
+        let last = (self.nodes.len() - 1) as u32;
+        self.expire_at(i);
+        if *spare == Some(last) {
+            *spare = Some(i);
+        }
     }
 
     /// Gives `key`'s live entry a new TTL; false when it has none.
