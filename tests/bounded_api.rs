@@ -346,3 +346,27 @@ fn per_entry_ttls_without_a_default() {
     assert_eq!(seen.purge_expired(), 2, "and gone from memory within a wheel tick (about 1 ms)");
     assert!(seen.is_empty());
 }
+
+/// `get_disjoint_mut` as std's: several values at once, missing keys as
+/// `None`, each lookup a use, the same entry twice a panic.
+#[test]
+fn get_disjoint_mut_follows_std() {
+    let mut map = BoundedMap::<u32, u32>::builder().cap(3).lru().build();
+    for key in 1..=3 {
+        map.insert(key, key * 10);
+    }
+    let [a, missing, c] = map.get_disjoint_mut([&3, &9, &1]);
+    assert_eq!(missing, None);
+    let (a, c) = (a.expect("3 is held"), c.expect("1 is held"));
+    std::mem::swap(a, c);
+    assert_eq!((map.peek(&1), map.peek(&3)), (Some(&30), Some(&10)));
+    assert_eq!((map.stats().hits, map.stats().misses), (2, 1));
+    // 3 then 1 were used, so 2 is the least recently used.
+    map.insert(4, 40);
+    assert!(!map.contains_key(&2));
+
+    let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = map.get_disjoint_mut([&1, &1]);
+    }));
+    assert!(twice.is_err(), "the same key twice panics, as std's");
+}

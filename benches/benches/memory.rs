@@ -5,7 +5,9 @@
 //! - a cap of 1M holding 10 entries (nothing allocated for the cap up front);
 //! - the TTL workload: 10M inserts of fresh keys with a 50 ms TTL and a cap
 //!   of 1M, none ever read: peak live entries, peak heap, and the ns/op of the
-//!   whole run.
+//!   whole run;
+//! - the same with a TTL per entry from 1 ms to 1 s (leakproof's
+//!   `insert_with_ttl`, moka's `Expiry`; mini-moka has no per-entry TTL).
 //!
 //! `cargo bench -p leakproof-benches --bench memory`
 
@@ -37,7 +39,9 @@ fn bytes_per_entry<C: Cache>(name: &str, make: impl FnOnce() -> C, entries: usiz
     drop(cache);
 }
 
-fn ttl_run<C: Cache>(name: &str, mut cache: C) {
+/// 10M fresh keys into `cache`, none read; then, once `longest` (the
+/// longest TTL) has passed, one more write, and what is left.
+fn ttl_run<C: Cache>(name: &str, mut cache: C, longest: Duration) {
     const N: usize = 10_000_000;
     let keys = anchors::keys(N, 12);
     let base = live_bytes();
@@ -51,7 +55,7 @@ fn ttl_run<C: Cache>(name: &str, mut cache: C) {
         }
     }
     let elapsed = start.elapsed();
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(longest + Duration::from_millis(50));
     cache.insert(u64::MAX, 0); // one write after everything expired
     println!(
         "{name:<12} {:>7.1} ns/op  peak live entries {peak_len:>9}  peak heap {:>8.1} MB  after expiry {:>9} entries",
@@ -148,9 +152,14 @@ fn main() {
 
     println!("\n== TTL 50 ms, cap 1M, 10M inserts of fresh keys, none read");
     let ttl = Duration::from_millis(50);
-    ttl_run("leakproof", anchors::leakproof_ttl(BIG, ttl));
-    ttl_run("mini_moka", anchors::mini_moka(BIG, Some(ttl), rs()));
-    ttl_run("moka", anchors::moka(BIG, Some(ttl), rs()));
+    ttl_run("leakproof", anchors::leakproof_ttl(BIG, ttl), ttl);
+    ttl_run("mini_moka", anchors::mini_moka(BIG, Some(ttl), rs()), ttl);
+    ttl_run("moka", anchors::moka(BIG, Some(ttl), rs()), ttl);
+
+    println!("\n== a TTL per entry, 1 ms to 1 s, cap 1M, 10M inserts of fresh keys, none read");
+    let longest = Duration::from_secs(1);
+    ttl_run("leakproof", anchors::leakproof_mixed_ttl(BIG), longest);
+    ttl_run("moka", anchors::moka_mixed_ttl(BIG, rs()), longest);
 }
 
 /// std's `HashMap` as the unbounded baseline.

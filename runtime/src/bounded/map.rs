@@ -259,6 +259,34 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         Some(&mut self.table.node_mut(slot).value)
     }
 
+    /// The values of several keys at once, mutably, as std's
+    /// `HashMap::get_disjoint_mut`: each lookup counts as a use or a miss.
+    ///
+    /// # Panics
+    ///
+    /// If two of the keys find the same entry.
+    ///
+    /// ```
+    /// use leakproof_runtime::BoundedMap;
+    ///
+    /// let mut balances = BoundedMap::<&str, u64>::with_cap(100);
+    /// balances.insert("ada", 10);
+    /// balances.insert("bob", 5);
+    /// if let [Some(from), Some(to)] = balances.get_disjoint_mut(["ada", "bob"]) {
+    ///     *from -= 3;
+    ///     *to += 3;
+    /// }
+    /// assert_eq!((balances["ada"], balances["bob"]), (7, 8));
+    /// ```
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, keys: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slots = self.table.touch_disjoint(keys);
+        self.table.values_disjoint_mut(slots)
+    }
+
     /// The value for `key` without counting as a use: no order change, no
     /// visited bit, no counters.
     pub fn peek<Q>(&self, key: &Q) -> Option<&V>

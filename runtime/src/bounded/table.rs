@@ -414,6 +414,58 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         Some(i)
     }
 
+    /// The live slots of `keys`, each lookup counting as a use (a hit) or a
+    /// miss; an expired entry is a miss and stays until the next write, so
+    /// no slot moves between the lookups. Panics if two keys find the same
+    /// entry, as std's `get_disjoint_mut` does.
+    pub(crate) fn touch_disjoint<Q, const N: usize>(&mut self, keys: [&Q; N]) -> [Option<u32>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.read_now();
+        let slots = keys.map(|key| self.lookup(key).filter(|&i| !self.expired(i, now)));
+        for (n, slot) in slots.iter().enumerate() {
+            if let Some(i) = slot {
+                assert!(!slots[..n].contains(&Some(*i)), "duplicate keys found");
+            }
+        }
+        for slot in slots {
+            match slot {
+                Some(i) => self.count_hit(i),
+                None => self.count_miss(),
+            }
+        }
+        slots
+    }
+
+    /// Values of distinct slots, mutably (`None` stays `None`).
+    pub(crate) fn values_disjoint_mut<const N: usize>(
+        &mut self,
+        slots: [Option<u32>; N],
+    ) -> [Option<&mut V>; N] {
+        let mut order: Vec<(usize, usize)> = Vec::with_capacity(N);
+        for (n, slot) in slots.iter().enumerate() {
+            if let Some(i) = slot {
+                order.push((*i as usize, n));
+            }
+        }
+        order.sort_unstable();
+        let mut out = [(); N].map(|()| None);
+        let mut rest: &mut [Node<K, V>] = &mut self.nodes;
+        let mut offset = 0;
+        for (i, n) in order {
+            let Some((node, tail)) = rest.get_mut(i - offset..).and_then(<[_]>::split_first_mut)
+            else {
+                break;
+            };
+            out[n] = Some(&mut node.value);
+            rest = tail;
+            offset = i + 1;
+        }
+        out
+    }
+
     /// `entry()` found slot `i`: a hit and a use.
     pub(crate) fn count_hit(&mut self, i: u32) {
         *self.reads.hits.get_mut() += 1;
