@@ -142,25 +142,22 @@ impl<T: ?Sized> Default for Probe<T> {
     }
 }
 
-/// Verdict: the field is fine as it is.
+/// Verdict: the field is fine as it is. The other verdict is
+/// `PhantomData<T>` (the field's type, a teardown resource or an unbounded
+/// collection): the generated assertion is implemented for `Fine` only, and
+/// rustc's help line then names the field's own type, not a plumbing type.
 pub struct Fine;
-
-/// Verdict: the field holds a teardown resource and has no teardown attribute.
-pub struct UnmarkedResource<T: ?Sized>(PhantomData<T>);
-
-/// Verdict: the field is an unbounded collection with no bound declared.
-pub struct UnboundedCollection<T: ?Sized>(PhantomData<T>);
 
 /// Chosen when the field's type is a teardown resource (tried first: its
 /// receiver is `&Probe<T>`).
 pub trait ViaResource<T: ?Sized> {
     /// The verdict for `T`.
-    fn verdict(&self) -> UnmarkedResource<T>;
+    fn verdict(&self) -> PhantomData<T>;
 }
 
 impl<T: TeardownResource + ?Sized> ViaResource<T> for Probe<T> {
-    fn verdict(&self) -> UnmarkedResource<T> {
-        UnmarkedResource(PhantomData)
+    fn verdict(&self) -> PhantomData<T> {
+        PhantomData
     }
 }
 
@@ -184,11 +181,11 @@ impl<T: ?Sized> ViaPlain for &Probe<T> {
 /// Chosen when the field's type is an unbounded collection.
 pub trait ViaUnbounded<T: ?Sized> {
     /// The verdict for `T`.
-    fn growth(&self) -> UnboundedCollection<T>;
+    fn growth(&self) -> PhantomData<T>;
 }
 
 impl<T: Unbounded + ?Sized> ViaUnbounded<T> for Probe<T> {
-    fn growth(&self) -> UnboundedCollection<T> {
-        UnboundedCollection(PhantomData)
+    fn growth(&self) -> PhantomData<T> {
+        PhantomData
     }
 }

@@ -69,19 +69,64 @@ pub fn rewrite_type(
 
 /// Statements asserting that `ty` (as written) is the std collection the
 /// rewrite assumed. Spanned on the type, which is where the error belongs.
-pub fn identity_check(bounded: &Bounded, krate: &Path) -> TokenStream {
+///
+/// The assertion is a trait declared on the spot, implemented only for the
+/// std type, so that rustc's help line reads "the trait `std_HashSet` is not
+/// implemented for `BTreeSet<u64>`" and no note points into leakproof's own
+/// source.
+pub fn identity_check(bounded: &Bounded) -> TokenStream {
     let Some(collection) = &bounded.collection else {
         return TokenStream::new();
     };
     let ty = &collection.written;
-    let check = match collection.kind {
-        CollectionKind::HashSet => quote!(is_std_hash_set),
-        CollectionKind::HashMap => quote!(is_std_hash_map),
-        CollectionKind::Vec => quote!(is_std_vec),
-        CollectionKind::VecDeque => quote!(is_std_vec_deque),
+    let (name, std_ty, params, note) = match collection.kind {
+        CollectionKind::HashSet => (
+            "HashSet",
+            quote!(::std::collections::HashSet<T, S>),
+            quote!(<T, S>),
+            "import `std::collections::HashSet`, or for another set type use `leakproof::BoundedSet` directly",
+        ),
+        CollectionKind::HashMap => (
+            "HashMap",
+            quote!(::std::collections::HashMap<K, V, S>),
+            quote!(<K, V, S>),
+            "import `std::collections::HashMap`, or for another map type use `leakproof::BoundedMap` directly",
+        ),
+        CollectionKind::Vec => (
+            "Vec",
+            quote!(::std::vec::Vec<T>),
+            quote!(<T>),
+            "use std's `Vec`, or `leakproof::BoundedDeque` directly",
+        ),
+        CollectionKind::VecDeque => (
+            "VecDeque",
+            quote!(::std::collections::VecDeque<T>),
+            quote!(<T>),
+            "import `std::collections::VecDeque`, or use `leakproof::BoundedDeque` directly",
+        ),
     };
-    quote_spanned! {ty.span()=>
-        #krate::__private::#check::<#ty>();
+    let path = if name == "Vec" {
+        "std::vec::Vec".to_string()
+    } else {
+        format!("std::collections::{name}")
+    };
+    let message = format!("`#[bounded]` rewrites `{path}`, and `{{Self}}` is a different type");
+    let label = format!("not `{path}`");
+    let tr = syn::Ident::new(&format!("std_{name}"), ty.span());
+    let call = quote_spanned! {ty.span()=>
+        <#ty as #tr>::confirm();
+    };
+    quote! {
+        {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[allow(non_camel_case_types)]
+            trait #tr {
+                fn confirm() {}
+            }
+            #[diagnostic::do_not_recommend]
+            impl #params #tr for #std_ty {}
+            #call
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     for (model, ty) in container.fields.iter().zip(field_types) {
         if let Bound::Bounded(b) = &model.bound {
             let cfgs = &model.cfgs;
-            let identity = bounded::identity_check(b, &krate);
+            let identity = bounded::identity_check(b);
             let cap = bounded::cap_check(b);
             checks.push(quote!(#(#cfgs)* { #identity }));
             items.push(quote!(#(#cfgs)* const _: () = { #cap };));
@@ -94,7 +94,7 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], None);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b)], None);
     let cap_check = bounded::cap_check(&b);
     let generic = !alias.generics.params.is_empty();
     let guard = bounded::guard_ident(&b, &alias.ident, None, generic);
