@@ -36,6 +36,7 @@ fn reports_serialize() {
     assert_eq!(closed["evict"], "sieve");
     assert_eq!((closed["len"].as_u64(), closed["cap"].as_u64()), (Some(10), Some(10)));
     assert_eq!(closed["stats"]["evictions"], 5);
+    assert_eq!(closed["heap_is_lower_bound"], false, "u64 entries own no heap");
 }
 
 #[cfg(feature = "metrics")]

@@ -135,6 +135,46 @@ fn the_table_has_a_row_per_node() {
     assert!(closed.contains("1000/1000") && closed.contains("bounded") && closed.contains("500"));
     assert!(table.contains("reason: one entry per live socket"));
     assert!(lines.iter().any(|l| l.starts_with("    queue")), "nested fields are indented");
+    // Rejections have a column: `pending` refused 2 of its 12 inserts.
+    assert!(lines[0].contains("rejected"));
+    let pending = lines.iter().find(|l| l.trim_start().starts_with("pending")).unwrap();
+    let cells: Vec<&str> = pending.split_whitespace().collect();
+    assert_eq!(cells[cells.len() - 3..], ["0", "0", "2"], "evicted, expired, rejected: {pending}");
+    // A queue of `String`s counts the strings' handles, not their text: a
+    // lower bound, and the table says so.
+    let queue = lines.iter().find(|l| l.trim_start().starts_with("queue")).unwrap();
+    assert!(queue.contains(">= "), "{queue}");
+    assert!(!closed.contains(">="), "u64 entries own no heap: {closed}");
+}
+
+/// A node whose elements may own heap memory that no report measured says
+/// its figure is a lower bound, in the tree, the struct above it, and
+/// Prometheus; a deep report, which walks the elements, is exact.
+#[test]
+fn heap_figures_say_when_they_are_a_lower_bound() {
+    use leakproof::DeepHeap;
+    let bus = EventBus::new();
+    let m = manager(&bus);
+    let report = m.memory_report();
+    assert!(!report.find("closed_websockets").unwrap().heap_is_lower_bound());
+    assert!(!report.find("active_websockets").unwrap().heap_is_lower_bound());
+    assert!(report.find("logger.queue").unwrap().heap_is_lower_bound());
+    assert!(report.find("logger").unwrap().heap_is_lower_bound(), "a struct: any field's");
+    assert!(report.heap_is_lower_bound());
+
+    let lines: Vec<String> = (0..3).map(|i| format!("line {i}")).collect();
+    assert!(lines.memory_report().heap_is_lower_bound());
+    let deep = lines.deep_report();
+    assert!(!deep.heap_is_lower_bound(), "the deep walk counts every string");
+    let text_bytes: usize = lines.iter().map(String::capacity).sum();
+    assert_eq!(deep.heap_bytes(), lines.memory_report().heap_bytes() + text_bytes);
+
+    let text = report.to_prometheus();
+    let samples = assert_valid_exposition(&text);
+    let get = |field: &str| prometheus::value(&samples, "leakproof_field_heap_lower_bound", field);
+    assert_eq!(get("logger.queue"), Some(1.0));
+    assert_eq!(get("closed_websockets"), Some(0.0));
+    assert_eq!(get("config"), None, "unmeasured: no figure to qualify");
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub trait DeepHeap {
         Self: MemoryReport,
     {
         let heap = self.deep_heap(seen);
-        self.memory_report().with_heap_bytes(heap)
+        self.memory_report().with_heap_bytes(heap).with_heap_lower_bound(false)
     }
 
     /// A report that walks into the elements, so their own heap memory is

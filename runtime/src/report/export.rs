@@ -18,7 +18,7 @@ fn bytes(n: usize) -> String {
 }
 
 pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let rows: Vec<[String; 7]> = report
+    let rows: Vec<[String; 8]> = report
         .iter()
         .map(|(path, node)| {
             let depth = path.matches('.').count() + usize::from(!path.is_empty());
@@ -28,9 +28,13 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
                 (Some(len), None) => len.to_string(),
                 _ => String::new(),
             };
-            let heap = if node.measured { bytes(node.heap_bytes) } else { "?".to_string() };
-            let (evicted, expired) = node.stats.map_or((String::new(), String::new()), |s| {
-                (s.evictions.to_string(), s.expirations.to_string())
+            let heap = match (node.measured, node.lower_bound) {
+                (false, _) => "?".to_string(),
+                (true, false) => bytes(node.heap_bytes),
+                (true, true) => format!(">= {}", bytes(node.heap_bytes)),
+            };
+            let [evicted, expired, rejected] = node.stats.map_or(Default::default(), |s| {
+                [s.evictions, s.expirations, s.rejections].map(|n| n.to_string())
             });
             let mut note = node.reason().map(|r| format!("reason: {r}")).unwrap_or_default();
             for (name, count) in &node.counts {
@@ -43,39 +47,32 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
                 heap,
                 evicted,
                 expired,
+                rejected,
                 note,
             ]
         })
         .collect();
-    let header = ["field", "kind", "len/cap", "heap", "evicted", "expired", ""];
+    let header = ["field", "kind", "len/cap", "heap", "evicted", "expired", "rejected", ""];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| {
-        let text = format!(
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            cells[5],
-            cells[6],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-            w5 = widths[5],
-        );
+    let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 8]| {
+        let mut text = String::new();
+        for (n, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            let _ = match n {
+                0 | 1 => write!(text, "{cell:<width$}  "),
+                7 => write!(text, "{cell}"),
+                _ => write!(text, "{cell:>width$}  "),
+            };
+        }
         writeln!(f, "{}", text.trim_end())
     };
     line(f, header)?;
     for row in &rows {
-        line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], row[6].trim_end()])?;
+        line(f, row.each_ref().map(String::as_str))?;
     }
     Ok(())
 }
@@ -111,6 +108,12 @@ const FAMILIES: &[Family] = &[
         help: "Heap bytes a field holds, from capacities (elements' own heap not included).",
         kind: "gauge",
         read: |r| r.measured.then_some(r.heap_bytes as u64),
+    },
+    Family {
+        name: "leakproof_field_heap_lower_bound",
+        help: "1 when a field's heap figure is a lower bound: its elements may own heap memory no report measured.",
+        kind: "gauge",
+        read: |r| r.measured.then_some(u64::from(r.lower_bound)),
     },
     Family {
         name: "leakproof_field_evictions_total",

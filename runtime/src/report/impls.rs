@@ -147,25 +147,25 @@ impl MemoryReport for String {
 
 impl<T, const N: usize> MemoryReport for [T; N] {
     fn memory_report(&self) -> Report {
-        Report::leaf::<[T; N]>(0)
+        Report::leaf::<[T; N]>(0).elements::<T>()
     }
 }
 
 impl<T> MemoryReport for Vec<T> {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len()).elements::<T>()
     }
 }
 
 impl<T> MemoryReport for VecDeque<T> {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len()).elements::<T>()
     }
 }
 
 impl<T> MemoryReport for BinaryHeap<T> {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len())
+        Report::leaf::<Self>(array_bytes::<T>(self.capacity())).with_len(self.len()).elements::<T>()
     }
 }
 
@@ -177,34 +177,35 @@ impl<T> MemoryReport for LinkedList<T> {
                 * (size_of::<T>() + 2 * size_of::<usize>()).next_multiple_of(align_of::<usize>()),
         )
         .with_len(self.len())
+        .elements::<T>()
     }
 }
 
 impl<K, V, S> MemoryReport for HashMap<K, V, S> {
     fn memory_report(&self) -> Report {
         let bytes = hash_table_bytes(self.capacity(), size_of::<(K, V)>(), align_of::<(K, V)>());
-        Report::leaf::<Self>(bytes).with_len(self.len())
+        Report::leaf::<Self>(bytes).with_len(self.len()).elements::<(K, V)>()
     }
 }
 
 impl<T, S> MemoryReport for HashSet<T, S> {
     fn memory_report(&self) -> Report {
         let bytes = hash_table_bytes(self.capacity(), size_of::<T>(), align_of::<T>());
-        Report::leaf::<Self>(bytes).with_len(self.len())
+        Report::leaf::<Self>(bytes).with_len(self.len()).elements::<T>()
     }
 }
 
 impl<K, V, S> MemoryReport for hashbrown::HashMap<K, V, S> {
     fn memory_report(&self) -> Report {
         let bytes = hash_table_bytes(self.capacity(), size_of::<(K, V)>(), align_of::<(K, V)>());
-        Report::leaf::<Self>(bytes).with_len(self.len())
+        Report::leaf::<Self>(bytes).with_len(self.len()).elements::<(K, V)>()
     }
 }
 
 impl<T, S> MemoryReport for hashbrown::HashSet<T, S> {
     fn memory_report(&self) -> Report {
         let bytes = hash_table_bytes(self.capacity(), size_of::<T>(), align_of::<T>());
-        Report::leaf::<Self>(bytes).with_len(self.len())
+        Report::leaf::<Self>(bytes).with_len(self.len()).elements::<T>()
     }
 }
 
@@ -219,13 +220,17 @@ fn btree_estimate(len: usize, entry: usize) -> usize {
 
 impl<K, V> MemoryReport for BTreeMap<K, V> {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<(K, V)>())).with_len(self.len())
+        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<(K, V)>()))
+            .with_len(self.len())
+            .elements::<(K, V)>()
     }
 }
 
 impl<T> MemoryReport for BTreeSet<T> {
     fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<T>())).with_len(self.len())
+        Report::leaf::<Self>(btree_estimate(self.len(), size_of::<T>()))
+            .with_len(self.len())
+            .elements::<T>()
     }
 }
 
@@ -312,6 +317,7 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> MemoryReport
             .with_cap(self.cap())
             .with_stats(self.stats())
             .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
+            .elements::<(K, V)>()
     }
 }
 
@@ -322,6 +328,7 @@ impl<T, S, P, const CAP: usize, const TTL: u64> MemoryReport for BoundedSet<T, S
             .with_cap(self.cap())
             .with_stats(self.stats())
             .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
+            .elements::<T>()
     }
 }
 
@@ -332,6 +339,7 @@ impl<T, P, const CAP: usize> MemoryReport for BoundedDeque<T, P, CAP> {
             .with_cap(self.cap())
             .with_stats(self.stats())
             .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: None })
+            .elements::<T>()
     }
 }
 

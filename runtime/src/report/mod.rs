@@ -104,6 +104,9 @@ pub struct Report {
     cap: Option<usize>,
     heap_bytes: usize,
     measured: bool,
+    /// Whether elements may own heap memory that `heap_bytes` leaves out.
+    #[cfg_attr(feature = "serde", serde(rename = "heap_is_lower_bound"))]
+    lower_bound: bool,
     stats: Option<BoundStats>,
     counts: Vec<(String, usize)>,
     children: Vec<Report>,
@@ -121,6 +124,7 @@ impl Report {
             cap: None,
             heap_bytes,
             measured: true,
+            lower_bound: false,
             stats: None,
             counts: Vec::new(),
             children: Vec::new(),
@@ -130,10 +134,12 @@ impl Report {
     /// A struct node whose children are its fields; its heap is theirs.
     pub fn structure<T: ?Sized>(name: &str, fields: Vec<Report>) -> Report {
         let heap_bytes = fields.iter().map(|f| f.heap_bytes).sum();
+        let lower_bound = fields.iter().any(|f| f.lower_bound);
         Report {
             name: name.to_string(),
             kind: Kind::Struct,
             heap_bytes,
+            lower_bound,
             children: fields,
             ..Report::leaf::<T>(0)
         }
@@ -179,6 +185,20 @@ impl Report {
     pub fn with_heap_bytes(mut self, heap_bytes: usize) -> Self {
         self.heap_bytes = heap_bytes;
         self
+    }
+
+    /// Says whether the heap figure is a lower bound: the value's elements
+    /// may own heap memory of their own that it does not count.
+    pub fn with_heap_lower_bound(mut self, lower_bound: bool) -> Self {
+        self.lower_bound = lower_bound;
+        self
+    }
+
+    /// A collection of `T`s, counted from its capacity alone: a lower bound
+    /// when a `T` may own heap memory (it has drop glue: a `String`, a
+    /// channel `Sender` with its buffer).
+    pub(crate) fn elements<T: ?Sized>(self) -> Self {
+        self.with_heap_lower_bound(std::mem::needs_drop::<T>())
     }
 
     pub(crate) fn unmeasured(mut self) -> Self {
@@ -227,6 +247,22 @@ impl Report {
     /// unknown and counted as 0.
     pub fn is_measured(&self) -> bool {
         self.measured
+    }
+
+    /// True when [`heap_bytes`](Self::heap_bytes) is a lower bound: the
+    /// node's elements may own heap memory that no report measured (a map
+    /// of `String`s or of channel senders, reported shallowly). A deep
+    /// report ([`DeepHeap::deep_report`]) walks the elements and is exact
+    /// where every element type has `DeepHeap`. For a struct: any field's.
+    ///
+    /// ```
+    /// use leakproof_runtime::MemoryReport;
+    ///
+    /// assert!(!vec![1u64, 2, 3].memory_report().heap_is_lower_bound());
+    /// assert!(vec!["a".to_string()].memory_report().heap_is_lower_bound());
+    /// ```
+    pub fn heap_is_lower_bound(&self) -> bool {
+        self.lower_bound
     }
 
     /// Eviction, expiry, rejection and lookup counters, for bounded fields.
