@@ -223,3 +223,38 @@ fn derived_reports_cover_structs_enums_and_generics() {
     let pair = Pair(String::with_capacity(3), vec![String::new()]);
     assert_eq!(pair.memory_report().find("1").unwrap().len(), Some(1));
 }
+
+fn summarize(sessions: &HashMap<u64, u64>) -> Report {
+    Report::leaf::<HashMap<u64, u64>>(0).with_len(sessions.len()).with_count("summarized", 1)
+}
+
+/// `#[report(skip)]` and `#[report(with = f)]` on `#[lifecycle]` fields, as
+/// on derived ones; the field keeps its kind.
+#[lifecycle]
+struct Gateway {
+    #[unbounded(reason = "one entry per live session")]
+    #[report(with = summarize)]
+    sessions: HashMap<u64, u64>,
+    #[report(skip)]
+    secret: String,
+    name: String,
+}
+
+#[test]
+fn lifecycle_fields_take_report_skip_and_with() {
+    let gateway = Gateway {
+        sessions: (0..5).map(|id| (id, id)).collect(),
+        secret: "hunter2".to_string(),
+        name: "eu".to_string(),
+    };
+    let report = gateway.memory_report();
+    let names: Vec<&str> = report.children().iter().map(Report::name).collect();
+    assert_eq!(names, ["sessions", "name"], "`secret` is skipped");
+    let sessions = report.find("sessions").unwrap();
+    assert_eq!(sessions.counts(), &[("summarized".to_string(), 1)], "reported by `with`");
+    assert_eq!(sessions.len(), Some(5));
+    assert_eq!(sessions.reason(), Some("one entry per live session"));
+    let deep = leakproof::DeepHeap::deep_report(&gateway);
+    assert!(deep.find("secret").is_none());
+    assert_eq!(deep.find("sessions").unwrap().counts(), sessions.counts());
+}

@@ -5,10 +5,11 @@
 //! failing the build.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::Path;
+use syn::spanned::Spanned;
 
-use crate::model::{Bound, Container, Teardown};
+use crate::model::{Bound, Container, FieldReport, Teardown};
 
 /// Which report a generated method builds.
 #[derive(Clone, Copy)]
@@ -81,7 +82,13 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         let nodes = container.fields.iter().filter_map(|field| {
             let ident = field.ident.as_ref()?;
             let label = field.name()?;
-            let node = field_node(&quote!(self.#ident), &label, krate, depth);
+            let node = match &field.report {
+                FieldReport::Skip => return None,
+                FieldReport::With(with) => quote_spanned! {with.span()=>
+                    #private::Report::named(#with(&self.#ident), #label)
+                },
+                FieldReport::Default => field_node(&quote!(self.#ident), &label, krate, depth),
+            };
             let cfgs = &field.cfgs;
             // The reviewed reason is what an operator needs most, so it wins
             // over the teardown kind when a field has both.

@@ -10,7 +10,24 @@ use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
 pub const FIELD_ATTRS: &[&str] =
-    &["bounded", "unbounded", "subscription", "task", "shutdown", "lifecycle"];
+    &["bounded", "unbounded", "subscription", "task", "shutdown", "lifecycle", "report"];
+
+/// How the memory report shows a field, from `#[report(...)]`.
+#[derive(Debug, Clone)]
+pub enum FieldReport {
+    /// Through the field type's `MemoryReport` (or unmeasured without one).
+    Default,
+    /// `#[report(skip)]`: left out of the report.
+    Skip,
+    /// `#[report(with = path)]`: `path(&field) -> Report` instead.
+    With(syn::Path),
+}
+
+#[derive(Debug, FromMeta)]
+struct ReportArgs {
+    skip: darling::util::Flag,
+    with: Option<syn::Path>,
+}
 
 /// What a field's bound attribute declares about its growth.
 #[derive(Debug, Clone)]
@@ -85,6 +102,7 @@ pub struct Field {
     pub ty: Type,
     pub bound: Bound,
     pub teardown: Teardown,
+    pub report: FieldReport,
     /// The field's `#[cfg(...)]` attributes: every statement generated for
     /// the field carries them, so a field compiled out takes its code along.
     pub cfgs: Vec<Attribute>,
@@ -97,8 +115,20 @@ impl Field {
         let (mut bound, mut teardown) = (Bound::Undeclared, Teardown::None);
         let (mut bound_attr, mut teardown_attr): (Option<&Attribute>, Option<&Attribute>) =
             (None, None);
+        let (mut report, mut report_attr) = (FieldReport::Default, None::<&Attribute>);
         for attr in &ours {
             let name = attr_name(attr);
+            if name == "report" {
+                match report_attr {
+                    Some(_) => errors.push(
+                        Error::custom("a field takes one `#[report(...)]`; merge them into one")
+                            .with_span(&attr.meta.path()),
+                    ),
+                    None => report = parse_report(attr, errors),
+                }
+                report_attr = Some(attr);
+                continue;
+            }
             let is_bound = matches!(name.as_str(), "bounded" | "unbounded");
             let skip = name == "lifecycle";
             // `skip` takes the field out of everything, so it conflicts with
@@ -131,7 +161,7 @@ impl Field {
             }
         }
         let cfgs = field.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect();
-        Field { ident: field.ident.clone(), ty: field.ty.clone(), bound, teardown, cfgs }
+        Field { ident: field.ident.clone(), ty: field.ty.clone(), bound, teardown, report, cfgs }
     }
 
     /// The field's name as reports and messages show it: raw identifiers
@@ -233,6 +263,54 @@ fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -
             Bound::Unbounded { reason: String::new() }
         }
         Some(reason) => Bound::Unbounded { reason: reason.into_inner().0 },
+    }
+}
+
+/// `#[report(skip)]` or `#[report(with = path)]` on a field.
+fn parse_report(attr: &Attribute, errors: &mut darling::error::Accumulator) -> FieldReport {
+    const HELP: &str = "on a `#[lifecycle]` field, `#[report]` takes `skip` (leave the field out of the memory report) or `with = path::to::fn` (a `fn(&FieldType) -> leakproof::Report` that reports it)";
+    let Meta::List(list) = &attr.meta else {
+        errors.push(Error::custom(HELP).with_span(&attr.meta));
+        return FieldReport::Default;
+    };
+    let Some(items) = errors.handle(
+        darling::ast::NestedMeta::parse_meta_list(list.tokens.clone()).map_err(Error::from),
+    ) else {
+        return FieldReport::Default;
+    };
+    let mut known = true;
+    for item in &items {
+        let key = match item {
+            darling::ast::NestedMeta::Meta(meta) => meta.path().get_ident().map(Ident::to_string),
+            darling::ast::NestedMeta::Lit(_) => None,
+            // `with = <not an expression>`: darling says what is wrong.
+            darling::ast::NestedMeta::NameValueInvalidExpr(_) => continue,
+        };
+        if !matches!(key.as_deref(), Some("skip" | "with")) {
+            let shown = key.map(|k| format!("`{k}`")).unwrap_or_else(|| "this".to_string());
+            errors.push(
+                Error::custom(format!("{shown} is not a `#[report]` key here: {HELP}"))
+                    .with_span(item),
+            );
+            known = false;
+        }
+    }
+    let args = if known { errors.handle(ReportArgs::from_list(&items)) } else { None };
+    let Some(args) = args else { return FieldReport::Default };
+    match (args.skip.is_present(), args.with) {
+        (true, Some(with)) => {
+            errors.push(
+                Error::custom("`skip` and `with` together: a skipped field is not reported, so `with` would never run; keep one")
+                    .with_span(&with),
+            );
+            FieldReport::Skip
+        }
+        (true, None) => FieldReport::Skip,
+        (false, Some(with)) => FieldReport::With(with),
+        (false, None) => {
+            errors.push(Error::custom(HELP).with_span(&attr.meta));
+            FieldReport::Default
+        }
     }
 }
 

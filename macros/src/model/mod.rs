@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Fields, Item, ItemStruct};
 
 pub use attrs::LifecycleArgs;
-pub use field::{Bound, Bounded, Field, Teardown};
+pub use field::{Bound, Bounded, Field, FieldReport, Teardown};
 
 use quote::ToTokens;
 
