@@ -250,6 +250,7 @@ fn lifecycle_fields_take_report_skip_and_with() {
     let report = gateway.memory_report();
     let names: Vec<&str> = report.children().iter().map(Report::name).collect();
     assert_eq!(names, ["sessions", "name"], "`secret` is skipped");
+    assert_eq!(gateway.secret, "hunter2", "the field itself is untouched");
     let sessions = report.find("sessions").unwrap();
     assert_eq!(sessions.counts(), &[("summarized".to_string(), 1)], "reported by `with`");
     assert_eq!(sessions.len(), Some(5));
