@@ -691,8 +691,8 @@ mod tasks {
     }
 
     /// A `#[bounded]` map behind a tokio lock reports as bounded (len, cap,
-    /// policy); while the lock is held the node is unmeasured, never waited
-    /// for.
+    /// policy); while the lock is held the node carries its last figures,
+    /// marked stale, never waited for.
     #[tokio::test]
     async fn bounded_state_behind_a_tokio_lock_reports() {
         #[lifecycle]
@@ -707,7 +707,9 @@ mod tasks {
         assert_eq!((entries.len(), entries.cap()), (Some(1), Some(100)));
         let _held = db.entries.lock().await;
         let report = db.memory_report();
-        assert_eq!(report.find("entries").unwrap().cap(), None, "held: unmeasured, not waited for");
+        let entries = report.find("entries").unwrap();
+        assert!(entries.is_stale(), "held: not waited for");
+        assert_eq!((entries.len(), entries.cap()), (Some(1), Some(100)), "the last figures");
     }
 
     /// Defect 12: a second shutdown aborted a `JoinHandle` again, because the

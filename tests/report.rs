@@ -259,3 +259,80 @@ fn lifecycle_fields_take_report_skip_and_with() {
     assert!(deep.find("secret").is_none());
     assert_eq!(deep.find("sessions").unwrap().counts(), sessions.counts());
 }
+
+/// Defect (issue 12): a field behind a lock that was held at the instant of
+/// a report vanished from it, and with it every Prometheus series below it.
+/// Now it carries its last figures, marked stale, the scrape has the same
+/// series, and reporting from the thread that holds the lock does not
+/// deadlock.
+#[test]
+fn a_held_lock_reports_its_last_figures_as_stale() {
+    #[derive(MemoryReport)]
+    struct State {
+        names: Vec<String>,
+        scores: HashMap<u64, u64>,
+    }
+
+    #[lifecycle]
+    struct Server {
+        #[unbounded(reason = "test state")]
+        state: std::sync::Mutex<State>,
+        #[unbounded(reason = "test state")]
+        index: std::sync::RwLock<Vec<u64>>,
+    }
+
+    let server = Server {
+        state: std::sync::Mutex::new(State {
+            names: vec!["ada".into()],
+            scores: (0..10).map(|i| (i, i)).collect(),
+        }),
+        index: std::sync::RwLock::new(vec![1, 2, 3]),
+    };
+    let free = server.memory_report();
+    assert!(!free.find("state.scores").unwrap().is_stale());
+    let series = |text: &str| -> Vec<String> {
+        let mut keys: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.rsplit_once(' ').map(|(key, _)| key.to_string()))
+            .collect();
+        keys.sort();
+        keys
+    };
+
+    let guard = server.state.lock().unwrap();
+    let write = server.index.write().unwrap();
+    let held = server.memory_report(); // on the holding thread: no deadlock
+    let scores = held.find("state.scores").expect("the held lock's subtree is still there");
+    assert!(scores.is_stale() && held.find("state").unwrap().is_stale());
+    assert_eq!(scores.len(), Some(10), "its last figures");
+    assert_eq!(held.find("index").unwrap().len(), Some(3));
+    assert_eq!(series(&held.to_prometheus()), series(&free.to_prometheus()), "the same series");
+    let text = held.to_prometheus();
+    assert!(text.contains("leakproof_field_stale{struct=\"Server\",field=\"state.scores\"} 1"));
+    assert!(held.to_string().contains("stale"), "the table says so");
+    drop((guard, write));
+
+    let again = server.memory_report();
+    assert!(!again.find("state.scores").unwrap().is_stale(), "fresh once the lock is free");
+    assert!(
+        again
+            .to_prometheus()
+            .contains("leakproof_field_stale{struct=\"Server\",field=\"state.scores\"} 0")
+    );
+}
+
+/// parking_lot's locks report through, and go stale while held.
+#[cfg(feature = "parking_lot")]
+#[test]
+fn parking_lot_locks_report_and_go_stale() {
+    let lock = parking_lot::Mutex::new(vec![1u64, 2, 3]);
+    assert_eq!(lock.memory_report().len(), Some(3));
+    let guard = lock.lock();
+    let held = lock.memory_report();
+    assert!(held.is_stale());
+    assert_eq!(held.len(), Some(3));
+    drop(guard);
+    let rw = parking_lot::RwLock::new(vec![0u8; 4]);
+    assert_eq!(rw.memory_report().len(), Some(4));
+}

@@ -175,16 +175,22 @@ impl<T: DeepHeap> DeepHeap for Rc<T> {
 }
 
 impl<T: DeepHeap> DeepHeap for Mutex<T> {
-    /// Never blocks: a locked mutex counts 0.
+    /// Never blocks: a mutex held elsewhere counts its last shallow figure.
     fn deep_heap(&self, seen: &mut Seen) -> usize {
-        self.try_lock().map_or(0, |v| v.deep_heap(seen))
+        match self.try_lock() {
+            Ok(v) => v.deep_heap(seen),
+            Err(_) => super::impls::recall::<Self>(super::impls::address(self)).heap_bytes(),
+        }
     }
 }
 
 impl<T: DeepHeap> DeepHeap for RwLock<T> {
-    /// Never blocks: a write-locked lock counts 0.
+    /// Never blocks: a lock held for writing counts its last shallow figure.
     fn deep_heap(&self, seen: &mut Seen) -> usize {
-        self.try_read().map_or(0, |v| v.deep_heap(seen))
+        match self.try_read() {
+            Ok(v) => v.deep_heap(seen),
+            Err(_) => super::impls::recall::<Self>(super::impls::address(self)).heap_bytes(),
+        }
     }
 }
 

@@ -37,6 +37,9 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
                 [s.evictions, s.expirations, s.rejections].map(|n| n.to_string())
             });
             let mut note = node.reason().map(|r| format!("reason: {r}")).unwrap_or_default();
+            if node.stale {
+                note = if note.is_empty() { "stale".to_string() } else { format!("stale, {note}") };
+            }
             for (name, count) in &node.counts {
                 let _ = write!(note, "{}{name}: {count}", if note.is_empty() { "" } else { ", " });
             }
@@ -114,6 +117,12 @@ const FAMILIES: &[Family] = &[
         help: "1 when a field's heap figure is a lower bound: its elements may own heap memory no report measured.",
         kind: "gauge",
         read: |r| r.measured.then_some(u64::from(r.lower_bound)),
+    },
+    Family {
+        name: "leakproof_field_stale",
+        help: "1 when a field could not be read at this scrape (a lock held elsewhere) and its figures are the last ones read.",
+        kind: "gauge",
+        read: |r| Some(u64::from(r.stale)),
     },
     Family {
         name: "leakproof_field_evictions_total",

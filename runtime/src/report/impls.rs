@@ -268,20 +268,51 @@ macro_rules! shared {
 
 shared!(Arc, Rc);
 
-/// Locks report what they guard without ever blocking: a lock held by a
-/// writer reports as unmeasured; a poisoned one still reports its value.
+/// The last report read through each lock, by the lock's address, for the
+/// scrapes that find it held. Bounded (this is a leak-proofing crate): the
+/// 4,096 locks reported most recently.
+fn last_reports() -> &'static Mutex<BoundedMap<usize, Report>> {
+    static LAST: std::sync::OnceLock<Mutex<BoundedMap<usize, Report>>> = std::sync::OnceLock::new();
+    LAST.get_or_init(|| Mutex::new(BoundedMap::with_cap(4_096)))
+}
+
+/// Address of a lock, the key of its last report.
+pub(super) fn address<T: ?Sized>(lock: &T) -> usize {
+    (lock as *const T).cast::<()>() as usize
+}
+
+/// A report read through the lock at `at`: kept as its last figures.
+fn remember(at: usize, report: Report) -> Report {
+    let mut last = last_reports().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    last.insert(at, report.clone());
+    report
+}
+
+/// The lock at `at` is held: its last figures, stale, or an unmeasured
+/// stale leaf when it was never read.
+pub(super) fn recall<L: ?Sized>(at: usize) -> Report {
+    let last = last_reports().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match last.peek(&at) {
+        Some(report) => report.clone().stale(),
+        None => Report::leaf::<L>(0).unmeasured().stale(),
+    }
+}
+
+/// Locks report what they guard without ever blocking (so a report taken
+/// on the thread that holds the lock cannot deadlock): a lock held by
+/// someone else reports its last figures, marked stale; a poisoned one
+/// still reports its value.
 macro_rules! guarded {
     ($($lock:ident::$try_lock:ident),*) => {$(
         impl<T: MemoryReport> MemoryReport for $lock<T> {
             fn memory_report(&self) -> Report {
+                let at = address(self);
                 match self.$try_lock() {
-                    Ok(inner) => inner.memory_report(),
+                    Ok(inner) => remember(at, inner.memory_report()),
                     Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                        poisoned.into_inner().memory_report()
+                        remember(at, poisoned.into_inner().memory_report())
                     }
-                    Err(std::sync::TryLockError::WouldBlock) => {
-                        Report::leaf::<Self>(0).unmeasured()
-                    }
+                    Err(std::sync::TryLockError::WouldBlock) => recall::<Self>(at),
                 }
             }
         }
@@ -290,15 +321,16 @@ macro_rules! guarded {
 
 guarded!(Mutex::try_lock, RwLock::try_read);
 
-/// tokio's locks, likewise: never waited for, unmeasured while held.
+/// tokio's locks, likewise: never waited for, stale while held.
 #[cfg(feature = "tokio")]
 macro_rules! tokio_guarded {
     ($($lock:ident::$try_lock:ident),*) => {$(
         impl<T: MemoryReport> MemoryReport for tokio::sync::$lock<T> {
             fn memory_report(&self) -> Report {
+                let at = address(self);
                 match self.$try_lock() {
-                    Ok(inner) => inner.memory_report(),
-                    Err(_) => Report::leaf::<Self>(0).unmeasured(),
+                    Ok(inner) => remember(at, inner.memory_report()),
+                    Err(_) => recall::<Self>(at),
                 }
             }
         }
@@ -307,6 +339,25 @@ macro_rules! tokio_guarded {
 
 #[cfg(feature = "tokio")]
 tokio_guarded!(Mutex::try_lock, RwLock::try_read);
+
+/// parking_lot's locks, likewise.
+#[cfg(feature = "parking_lot")]
+macro_rules! parking_lot_guarded {
+    ($($lock:ident::$try_lock:ident),*) => {$(
+        impl<T: MemoryReport> MemoryReport for parking_lot::$lock<T> {
+            fn memory_report(&self) -> Report {
+                let at = address(self);
+                match self.$try_lock() {
+                    Some(inner) => remember(at, inner.memory_report()),
+                    None => recall::<Self>(at),
+                }
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "parking_lot")]
+parking_lot_guarded!(Mutex::try_lock, RwLock::try_read);
 
 impl<K, V, S, P, const CAP: usize, const TTL: u64> MemoryReport
     for BoundedMap<K, V, S, P, CAP, TTL>

@@ -107,6 +107,8 @@ pub struct Report {
     /// Whether elements may own heap memory that `heap_bytes` leaves out.
     #[cfg_attr(feature = "serde", serde(rename = "heap_is_lower_bound"))]
     lower_bound: bool,
+    /// Whether the figures are the last ones read, not current ones.
+    stale: bool,
     stats: Option<BoundStats>,
     counts: Vec<(String, usize)>,
     children: Vec<Report>,
@@ -125,6 +127,7 @@ impl Report {
             heap_bytes,
             measured: true,
             lower_bound: false,
+            stale: false,
             stats: None,
             counts: Vec::new(),
             children: Vec::new(),
@@ -201,6 +204,14 @@ impl Report {
         self.with_heap_lower_bound(std::mem::needs_drop::<T>())
     }
 
+    /// Marks the node and everything under it stale: these are the last
+    /// figures read, because the value could not be read now.
+    pub fn stale(mut self) -> Self {
+        self.stale = true;
+        self.children = self.children.into_iter().map(Report::stale).collect();
+        self
+    }
+
     pub(crate) fn unmeasured(mut self) -> Self {
         self.measured = false;
         self
@@ -263,6 +274,14 @@ impl Report {
     /// ```
     pub fn heap_is_lower_bound(&self) -> bool {
         self.lower_bound
+    }
+
+    /// True when the node could not be read at the instant of the report (a
+    /// lock held by someone else) and carries the last figures read from it
+    /// instead; with no earlier figures it is also unmeasured. A report
+    /// never waits for a lock and never drops a field.
+    pub fn is_stale(&self) -> bool {
+        self.stale
     }
 
     /// Eviction, expiry, rejection and lookup counters, for bounded fields.
