@@ -214,3 +214,84 @@ fn a_struct_with_only_a_hook_runs_it_every_time() {
     assert!(flusher.shutdown().is_clean());
     assert_eq!(flusher.flushed.load(Ordering::SeqCst), 2, "no state says it was done, so it runs");
 }
+
+/// A handle to a component owned elsewhere: one owner shuts it down and
+/// counts its memory; the holders mark it `#[shared]` and need no `skip`.
+mod shared_handles {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use leakproof::prelude::*;
+    use leakproof::{Kind, Report};
+
+    struct Changed;
+
+    #[lifecycle]
+    struct Db {
+        #[bounded(cap = 100)]
+        rows: HashMap<u64, String>,
+        #[subscription]
+        on_change: Subscription,
+    }
+
+    #[lifecycle]
+    struct Api {
+        #[shared]
+        db: Arc<Db>,
+        name: String,
+    }
+
+    #[lifecycle]
+    struct App {
+        #[shutdown]
+        db: Arc<Db>,
+        #[shutdown]
+        api: Api,
+        #[shutdown]
+        admin: Api,
+    }
+
+    fn app(bus: &EventBus) -> App {
+        let mut rows = leakproof::BoundedMap::with_cap(100);
+        for id in 0..50 {
+            rows.insert(id, format!("row {id}"));
+        }
+        let db = Arc::new(Db { rows, on_change: bus.subscribe(|_: &Changed| {}) });
+        let api = |name: &str| Api { db: Arc::clone(&db), name: name.to_string() };
+        App { api: api("api"), admin: api("admin"), db }
+    }
+
+    #[test]
+    fn a_holder_does_not_shut_down_what_it_shares() {
+        let bus = EventBus::new();
+        let app = app(&bus);
+        let report = app.api.shutdown();
+        assert!(report.steps().is_empty(), "nothing of the api's own to tear down: {report}");
+        assert_eq!(bus.subscriber_count::<Changed>(), 1, "the db is still subscribed");
+        app.shutdown();
+        assert_eq!(bus.subscriber_count::<Changed>(), 0, "its owner shut it down");
+    }
+
+    #[test]
+    fn a_shared_handle_is_counted_once_at_its_owner() {
+        let bus = EventBus::new();
+        let app = app(&bus);
+        let report = app.memory_report();
+        let db = report.find("db").unwrap();
+        for holder in ["api.db", "admin.db"] {
+            let node = report.find(holder).unwrap();
+            assert_eq!(node.kind(), &Kind::Shared { owner: Some("db".into()) }, "{holder}");
+            assert_eq!(node.heap_bytes(), db.heap_bytes(), "shown with its figures");
+        }
+        let names = report.find("api.name").unwrap().heap_bytes()
+            + report.find("admin.name").unwrap().heap_bytes();
+        assert_eq!(report.heap_bytes(), db.heap_bytes() + names, "the db counted once");
+        assert!(app.memory_report().to_string().contains("shared: counted at db"));
+
+        // Reported on its own, a holder names no owner and counts only its own.
+        let api = app.api.memory_report();
+        assert_eq!(api.find("db").unwrap().kind(), &Kind::Shared { owner: None });
+        assert_eq!(api.heap_bytes(), app.api.name.capacity());
+        let _: &Report = &api;
+    }
+}

@@ -40,7 +40,7 @@ fn teardown_rule(private: &TokenStream) -> Rule {
             )
         },
         label: "a teardown resource with no teardown attribute",
-        note: "mark the field `#[subscription]`, `#[task]` or `#[shutdown]` so that `shutdown()` releases it, or `#[lifecycle(skip)]` to opt out",
+        note: "mark the field `#[subscription]`, `#[task]` or `#[shutdown]` so that `shutdown()` releases it; `#[shared]` if it is a handle to a component owned and shut down elsewhere; or `#[lifecycle(skip)]` to opt out",
     }
 }
 
@@ -68,7 +68,8 @@ pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
         if field.teardown == Teardown::None {
             out.push(assertion(&teardown, owner, field, &private));
         }
-        if matches!(field.bound, Bound::Undeclared) {
+        // A shared handle's growth is its owner's to declare.
+        if matches!(field.bound, Bound::Undeclared) && field.teardown != Teardown::Shared {
             out.push(assertion(&bound, owner, field, &private));
         }
     }

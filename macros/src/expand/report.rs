@@ -99,6 +99,7 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
                 (_, Teardown::Subscription) => quote!(.with_kind(#private::Kind::Subscription)),
                 (_, Teardown::Task) => quote!(.with_kind(#private::Kind::Task)),
                 (_, Teardown::Nested) => quote!(.with_kind(#private::Kind::Nested)),
+                (_, Teardown::Shared) => quote!(.shared()),
                 (_, Teardown::None | Teardown::Skip) => TokenStream::new(),
             };
             Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))

@@ -10,7 +10,7 @@ use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
 pub const FIELD_ATTRS: &[&str] =
-    &["bounded", "unbounded", "subscription", "task", "shutdown", "lifecycle", "report"];
+    &["bounded", "unbounded", "subscription", "task", "shutdown", "shared", "lifecycle", "report"];
 
 /// How the memory report shows a field, from `#[report(...)]`.
 #[derive(Debug, Clone)]
@@ -52,6 +52,9 @@ pub enum Teardown {
     Task,
     /// `#[shutdown]`: a nested component, shut down by `shutdown()`.
     Nested,
+    /// `#[shared]`: a handle to a component owned elsewhere: not torn down,
+    /// not audited, and not counted in this struct's heap.
+    Shared,
     /// `#[lifecycle(skip)]`: the user opted this field out of teardown and
     /// of the audit.
     Skip,
@@ -156,6 +159,7 @@ impl Field {
                     "subscription" => parse_word(attr, Teardown::Subscription, errors),
                     "task" => parse_word(attr, Teardown::Task, errors),
                     "shutdown" => parse_word(attr, Teardown::Nested, errors),
+                    "shared" => parse_word(attr, Teardown::Shared, errors),
                     _ => parse_field_lifecycle(attr, errors),
                 };
             }
@@ -173,7 +177,7 @@ impl Field {
 
 /// The error for a second attribute of the same kind on one field.
 fn conflict(attr: &Attribute, previous: &Attribute) -> Error {
-    const RULE: &str = "a field takes one bound attribute (`#[bounded]` or `#[unbounded]`) and one teardown attribute (`#[subscription]`, `#[task]` or `#[shutdown]`), and `#[lifecycle(skip)]` takes no other";
+    const RULE: &str = "a field takes one bound attribute (`#[bounded]` or `#[unbounded]`) and one teardown attribute (`#[subscription]`, `#[task]`, `#[shutdown]` or `#[shared]`), and `#[lifecycle(skip)]` takes no other";
     // `#[lifecycle(skip)]` is the only `lifecycle` a field takes.
     let shown = |a: &Attribute| match attr_name(a).as_str() {
         "lifecycle" => "lifecycle(skip)".to_string(),

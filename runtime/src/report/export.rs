@@ -37,6 +37,12 @@ pub(super) fn table(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result 
                 [s.evictions, s.expirations, s.rejections].map(|n| n.to_string())
             });
             let mut note = node.reason().map(|r| format!("reason: {r}")).unwrap_or_default();
+            if let super::Kind::Shared { owner } = &node.kind {
+                note = match owner {
+                    Some(owner) => format!("shared: counted at {owner}"),
+                    None => "shared: counted where it is owned".to_string(),
+                };
+            }
             if node.stale {
                 note = if note.is_empty() { "stale".to_string() } else { format!("stale, {note}") };
             }

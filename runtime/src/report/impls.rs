@@ -252,15 +252,17 @@ impl<T: MemoryReport + ?Sized> MemoryReport for Box<T> {
     }
 }
 
-/// The shared allocation is counted in full by every owner that reports it;
-/// the deep walk (`DeepHeap`) counts it once.
+/// The shared allocation is counted in full by every owner that reports it
+/// (a `#[shared]` field is not: it is counted at its owner); the deep walk
+/// (`DeepHeap`) counts it once. The node records the allocation's address,
+/// so that a `#[shared]` holder can name its owner.
 macro_rules! shared {
     ($($ptr:ident),*) => {$(
         impl<T: MemoryReport> MemoryReport for $ptr<T> {
             fn memory_report(&self) -> Report {
                 let inner = (**self).memory_report();
                 let bytes = inner.heap_bytes() + rc_bytes::<T>();
-                Report { heap_bytes: bytes, ..inner }
+                Report { heap_bytes: bytes, ..inner }.located($ptr::as_ptr(self).cast::<()>() as usize)
             }
         }
     )*};

@@ -60,6 +60,13 @@ pub enum Kind {
     Task,
     /// A `#[shutdown]` field: a nested component.
     Nested,
+    /// A `#[shared]` field: a handle to a component owned elsewhere, shown
+    /// with its figures but not counted in its holder's heap.
+    Shared {
+        /// The path of the field that owns it, when the same report tree
+        /// holds the owner (matched by the shared allocation's address).
+        owner: Option<String>,
+    },
     /// Any other field.
     Plain,
 }
@@ -73,6 +80,7 @@ impl Kind {
             Kind::Subscription => "subscription",
             Kind::Task => "task",
             Kind::Nested => "component",
+            Kind::Shared { .. } => "shared",
             Kind::Plain => "plain",
         }
     }
@@ -109,6 +117,9 @@ pub struct Report {
     lower_bound: bool,
     /// Whether the figures are the last ones read, not current ones.
     stale: bool,
+    /// The address of the shared allocation (`Arc`, `Rc`) the node reports.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    at: Option<usize>,
     stats: Option<BoundStats>,
     counts: Vec<(String, usize)>,
     children: Vec<Report>,
@@ -128,6 +139,7 @@ impl Report {
             measured: true,
             lower_bound: false,
             stale: false,
+            at: None,
             stats: None,
             counts: Vec::new(),
             children: Vec::new(),
@@ -136,15 +148,64 @@ impl Report {
 
     /// A struct node whose children are its fields; its heap is theirs.
     pub fn structure<T: ?Sized>(name: &str, fields: Vec<Report>) -> Report {
-        let heap_bytes = fields.iter().map(|f| f.heap_bytes).sum();
-        let lower_bound = fields.iter().any(|f| f.lower_bound);
-        Report {
+        let counted = fields.iter().filter(|f| !f.is_shared());
+        let heap_bytes = counted.clone().map(|f| f.heap_bytes).sum();
+        let lower_bound = counted.clone().any(|f| f.lower_bound);
+        let mut node = Report {
             name: name.to_string(),
             kind: Kind::Struct,
             heap_bytes,
             lower_bound,
             children: fields,
             ..Report::leaf::<T>(0)
+        };
+        node.find_owners();
+        node
+    }
+
+    /// Records the shared allocation this node reports (its address).
+    pub(crate) fn located(mut self, at: usize) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// Makes the node a `#[shared]` field's: a handle to a component owned
+    /// elsewhere, not counted in its holder's heap.
+    pub fn shared(mut self) -> Self {
+        self.kind = Kind::Shared { owner: None };
+        self
+    }
+
+    fn is_shared(&self) -> bool {
+        matches!(self.kind, Kind::Shared { .. })
+    }
+
+    /// The shared allocation a node stands for: its own, or for a handle
+    /// struct, the first one inside it.
+    fn identity(&self) -> Option<usize> {
+        self.at.or_else(|| self.children.iter().find_map(Report::identity))
+    }
+
+    /// Names, for each `#[shared]` node under this one, the shallowest
+    /// node that is not shared and stands for the same allocation. Run at
+    /// every struct, so the paths end up relative to the root.
+    fn find_owners(&mut self) {
+        let owners: Vec<(usize, String)> = self
+            .iter()
+            .filter(|(path, node)| !path.is_empty() && !node.is_shared())
+            .filter_map(|(path, node)| Some((node.at?, path)))
+            .collect();
+        let mut stack: Vec<&mut Report> = self.children.iter_mut().collect();
+        while let Some(node) = stack.pop() {
+            if node.is_shared() {
+                if let Some(id) = node.identity()
+                    && let Some((_, path)) = owners.iter().find(|(at, _)| *at == id)
+                {
+                    node.kind = Kind::Shared { owner: Some(path.clone()) };
+                }
+                continue;
+            }
+            stack.extend(node.children.iter_mut());
         }
     }
 
