@@ -336,3 +336,34 @@ fn parking_lot_locks_report_and_go_stale() {
     let rw = parking_lot::RwLock::new(vec![0u8; 4]);
     assert_eq!(rw.memory_report().len(), Some(4));
 }
+
+/// tokio's channels report what is queued in them; their heap is a lower
+/// bound (the queue's blocks are not visible).
+#[cfg(feature = "tokio")]
+#[test]
+fn channels_report_what_is_queued() {
+    #[lifecycle]
+    struct Fanout {
+        #[unbounded(reason = "drained by the writer task")]
+        backlog: tokio::sync::mpsc::UnboundedReceiver<String>,
+        queue: tokio::sync::mpsc::Receiver<u64>,
+        events: tokio::sync::broadcast::Sender<u64>,
+    }
+    let (tx, backlog) = tokio::sync::mpsc::unbounded_channel();
+    let (bounded_tx, queue) = tokio::sync::mpsc::channel(8);
+    let (events, _rx) = tokio::sync::broadcast::channel(16);
+    for i in 0..3 {
+        tx.send(format!("line {i}")).unwrap();
+        bounded_tx.try_send(i).unwrap();
+        events.send(i).unwrap();
+    }
+    let fanout = Fanout { backlog, queue, events };
+    let report = fanout.memory_report();
+    let backlog = report.find("backlog").unwrap();
+    assert_eq!(backlog.len(), Some(3));
+    assert!(backlog.heap_is_lower_bound());
+    let queue = report.find("queue").unwrap();
+    assert_eq!((queue.len(), queue.cap()), (Some(3), Some(8)));
+    assert_eq!(report.find("events").unwrap().len(), Some(3));
+    assert_eq!(bounded_tx.memory_report().len(), Some(3), "a sender sees the queue too");
+}

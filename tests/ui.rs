@@ -4,8 +4,8 @@
 
 #[test]
 #[cfg_attr(
-    not(all(feature = "tokio", feature = "nats")),
-    ignore = "the .stderr files are written for `--all-features` (they list the task and NATS types)"
+    not(all(feature = "tokio", feature = "nats", feature = "futures", feature = "bytes")),
+    ignore = "the .stderr files are written for `--all-features` (they list the task, NATS, futures and bytes types)"
 )]
 fn ui() {
     let cases = trybuild::TestCases::new();

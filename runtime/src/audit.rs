@@ -119,6 +119,18 @@ unbounded! {
     std::sync::mpsc::Receiver<T> => [T];
 }
 
+#[cfg(feature = "futures")]
+unbounded! {
+    futures_channel::mpsc::UnboundedSender<T> => [T];
+    futures_channel::mpsc::UnboundedReceiver<T> => [T];
+}
+
+// A buffer that grows with whatever it is fed and keeps its capacity.
+#[cfg(feature = "bytes")]
+unbounded! {
+    bytes::BytesMut => [];
+}
+
 #[cfg(feature = "tokio")]
 unbounded! {
     tokio::sync::mpsc::UnboundedSender<T> => [T];

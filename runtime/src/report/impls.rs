@@ -342,6 +342,44 @@ macro_rules! tokio_guarded {
 #[cfg(feature = "tokio")]
 tokio_guarded!(Mutex::try_lock, RwLock::try_read);
 
+/// tokio's channels report what is queued in them (where the type can say),
+/// with the heap a lower bound: the queue's blocks are not visible.
+#[cfg(feature = "tokio")]
+mod channels {
+    use super::{MemoryReport, Report};
+    use tokio::sync::{broadcast, mpsc};
+
+    impl<T> MemoryReport for mpsc::UnboundedReceiver<T> {
+        fn memory_report(&self) -> Report {
+            Report::leaf::<Self>(0).with_len(self.len()).with_heap_lower_bound(true)
+        }
+    }
+
+    impl<T> MemoryReport for mpsc::Receiver<T> {
+        fn memory_report(&self) -> Report {
+            Report::leaf::<Self>(0)
+                .with_len(self.len())
+                .with_cap(self.max_capacity())
+                .with_heap_lower_bound(true)
+        }
+    }
+
+    impl<T> MemoryReport for mpsc::Sender<T> {
+        fn memory_report(&self) -> Report {
+            Report::leaf::<Self>(0)
+                .with_len(self.max_capacity() - self.capacity())
+                .with_cap(self.max_capacity())
+                .with_heap_lower_bound(true)
+        }
+    }
+
+    impl<T> MemoryReport for broadcast::Sender<T> {
+        fn memory_report(&self) -> Report {
+            Report::leaf::<Self>(0).with_len(self.len()).with_heap_lower_bound(true)
+        }
+    }
+}
+
 /// parking_lot's locks, likewise.
 #[cfg(feature = "parking_lot")]
 macro_rules! parking_lot_guarded {
