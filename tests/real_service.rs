@@ -11,6 +11,11 @@ use std::time::Duration;
 
 use leakproof::prelude::*;
 
+#[path = "support/prometheus.rs"]
+#[allow(dead_code)] // the reader's other helpers serve other test binaries
+mod prometheus;
+use prometheus::series;
+
 /// The store, owned by the server, shared with the handlers.
 #[lifecycle]
 struct Db {
@@ -38,16 +43,6 @@ struct Server {
     connections: Connections,
     #[task]
     accept: tokio::task::JoinHandle<()>,
-}
-
-fn series(text: &str) -> Vec<String> {
-    let mut keys: Vec<String> = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once(' ').map(|(key, _)| key.to_string()))
-        .collect();
-    keys.sort();
-    keys
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

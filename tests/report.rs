@@ -290,15 +290,7 @@ fn a_held_lock_reports_its_last_figures_as_stale() {
     };
     let free = server.memory_report();
     assert!(!free.find("state.scores").unwrap().is_stale());
-    let series = |text: &str| -> Vec<String> {
-        let mut keys: Vec<String> = text
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.rsplit_once(' ').map(|(key, _)| key.to_string()))
-            .collect();
-        keys.sort();
-        keys
-    };
+    let series = prometheus::series;
 
     let guard = server.state.lock().unwrap();
     let write = server.index.write().unwrap();

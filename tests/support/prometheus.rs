@@ -47,3 +47,18 @@ pub fn value(samples: &[Sample], family: &str, field: &str) -> Option<f64> {
         })
         .map(|(_, _, v)| *v)
 }
+
+/// The series a scrape exposes (each sample's name and labels), sorted, after
+/// checking the text: two scrapes with the same series list the same keys.
+#[allow(dead_code)] // not every test binary that reads expositions compares scrapes
+pub fn series(text: &str) -> Vec<String> {
+    let mut keys: Vec<String> = assert_valid_exposition(text)
+        .into_iter()
+        .map(|(name, labels, _)| {
+            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{name}{{{}}}", labels.join(","))
+        })
+        .collect();
+    keys.sort();
+    keys
+}
