@@ -118,24 +118,19 @@ impl Wheel {
         ((level * SLOTS + slot) as u32, due)
     }
 
-    /// The earliest non-empty bucket and the tick it comes due.
+    /// The earliest non-empty bucket and the tick it comes due: the first
+    /// occupied one, from the current slot on, of the lowest occupied level.
+    /// No need to compare levels: a level's deadlines all lie in the same
+    /// block of `64^(level+1)` ticks as the current tick, and the next
+    /// level's in later blocks, so a lower level always comes due first.
     fn earliest(&self) -> Option<(u32, u64)> {
-        let mut best: Option<(u32, u64)> = None;
-        for (level, &occupied) in self.occupied.iter().enumerate() {
-            if occupied == 0 {
-                continue;
-            }
-            let shift = LEVEL_BITS * level as u32;
-            let here = self.elapsed >> shift;
-            let ahead =
-                u64::from(occupied.rotate_right((here % SLOTS as u64) as u32).trailing_zeros());
-            let due = (here + ahead) << shift;
-            if best.is_none_or(|(_, at)| due < at) {
-                let slot = ((here + ahead) as usize) & (SLOTS - 1);
-                best = Some(((level * SLOTS + slot) as u32, due));
-            }
-        }
-        best
+        let level = self.occupied.iter().position(|&occupied| occupied != 0)?;
+        let shift = LEVEL_BITS * level as u32;
+        let here = self.elapsed >> shift;
+        // `rotate_right` counts modulo 64, the slots in a level.
+        let ahead = u64::from(self.occupied[level].rotate_right(here as u32).trailing_zeros());
+        let slot = ((here + ahead) as usize) & (SLOTS - 1);
+        Some(((level * SLOTS + slot) as u32, (here + ahead) << shift))
     }
 }
 
