@@ -59,8 +59,9 @@ use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
 /// ```
 ///
 /// What cannot exist: `reserve` past the cap (it is accepted and does
-/// nothing: the map grows towards its cap on its own), `with_capacity`
-/// (the cap is the capacity), and `get_many_mut` (not yet).
+/// nothing: the map grows towards its cap on its own) and `with_capacity`
+/// (the cap is the capacity). std's `get_many_mut` is here under its
+/// stable name, [`get_disjoint_mut`](Self::get_disjoint_mut).
 pub struct BoundedMap<
     K,
     V,
