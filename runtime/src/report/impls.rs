@@ -300,47 +300,49 @@ pub(super) fn recall<L: ?Sized>(at: usize) -> Report {
     }
 }
 
+/// A std lock's guard, or `None` while someone else holds it. A poisoned
+/// lock still hands out its value: a panic elsewhere does not make the
+/// figures wrong.
+fn unpoisoned<G>(result: std::sync::TryLockResult<G>) -> Option<G> {
+    match result {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 /// Locks report what they guard without ever blocking (so a report taken
 /// on the thread that holds the lock cannot deadlock): a lock held by
-/// someone else reports its last figures, marked stale; a poisoned one
-/// still reports its value.
-macro_rules! guarded {
-    ($($lock:ident::$try_lock:ident),*) => {$(
-        impl<T: MemoryReport> MemoryReport for $lock<T> {
+/// someone else reports its last figures, marked stale. `$guard` is the
+/// lock's non-blocking read, `None` when held.
+macro_rules! through_lock {
+    ($($(#[$cfg:meta])* $lock:ty => |$l:ident| $guard:expr;)*) => {$(
+        $(#[$cfg])*
+        impl<T: MemoryReport> MemoryReport for $lock {
             fn memory_report(&self) -> Report {
+                let $l = self;
                 let at = address(self);
-                match self.$try_lock() {
-                    Ok(inner) => remember(at, inner.memory_report()),
-                    Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                        remember(at, poisoned.into_inner().memory_report())
-                    }
-                    Err(std::sync::TryLockError::WouldBlock) => recall::<Self>(at),
+                match $guard {
+                    Some(inner) => remember(at, inner.memory_report()),
+                    None => recall::<Self>(at),
                 }
             }
         }
     )*};
 }
 
-guarded!(Mutex::try_lock, RwLock::try_read);
-
-/// tokio's locks, likewise: never waited for, stale while held.
-#[cfg(feature = "tokio")]
-macro_rules! tokio_guarded {
-    ($($lock:ident::$try_lock:ident),*) => {$(
-        impl<T: MemoryReport> MemoryReport for tokio::sync::$lock<T> {
-            fn memory_report(&self) -> Report {
-                let at = address(self);
-                match self.$try_lock() {
-                    Ok(inner) => remember(at, inner.memory_report()),
-                    Err(_) => recall::<Self>(at),
-                }
-            }
-        }
-    )*};
+through_lock! {
+    Mutex<T> => |l| unpoisoned(l.try_lock());
+    RwLock<T> => |l| unpoisoned(l.try_read());
+    #[cfg(feature = "tokio")]
+    tokio::sync::Mutex<T> => |l| l.try_lock().ok();
+    #[cfg(feature = "tokio")]
+    tokio::sync::RwLock<T> => |l| l.try_read().ok();
+    #[cfg(feature = "parking_lot")]
+    parking_lot::Mutex<T> => |l| l.try_lock();
+    #[cfg(feature = "parking_lot")]
+    parking_lot::RwLock<T> => |l| l.try_read();
 }
-
-#[cfg(feature = "tokio")]
-tokio_guarded!(Mutex::try_lock, RwLock::try_read);
 
 /// tokio's channels report what is queued in them (where the type can say),
 /// with the heap a lower bound: the queue's blocks are not visible.
@@ -379,25 +381,6 @@ mod channels {
         }
     }
 }
-
-/// parking_lot's locks, likewise.
-#[cfg(feature = "parking_lot")]
-macro_rules! parking_lot_guarded {
-    ($($lock:ident::$try_lock:ident),*) => {$(
-        impl<T: MemoryReport> MemoryReport for parking_lot::$lock<T> {
-            fn memory_report(&self) -> Report {
-                let at = address(self);
-                match self.$try_lock() {
-                    Some(inner) => remember(at, inner.memory_report()),
-                    None => recall::<Self>(at),
-                }
-            }
-        }
-    )*};
-}
-
-#[cfg(feature = "parking_lot")]
-parking_lot_guarded!(Mutex::try_lock, RwLock::try_read);
 
 impl<K, V, S, P, const CAP: usize, const TTL: u64> MemoryReport
     for BoundedMap<K, V, S, P, CAP, TTL>
