@@ -359,3 +359,20 @@ fn channels_report_what_is_queued() {
     assert_eq!(report.find("events").unwrap().len(), Some(3));
     assert_eq!(bounded_tx.memory_report().len(), Some(3), "a sender sees the queue too");
 }
+
+/// A lock poisoned by a panic elsewhere still reports its value, current
+/// (not stale): the panic did not make the figures wrong.
+#[test]
+fn a_poisoned_lock_reports_its_value() {
+    let lock = std::sync::Arc::new(std::sync::Mutex::new(vec![1u64, 2, 3]));
+    let poisoner = std::sync::Arc::clone(&lock);
+    let _ = std::thread::spawn(move || {
+        let _guard = poisoner.lock().unwrap();
+        panic!("poison the lock");
+    })
+    .join();
+    assert!(lock.is_poisoned());
+    let report = lock.memory_report();
+    assert_eq!(report.len(), Some(3));
+    assert!(!report.is_stale());
+}
