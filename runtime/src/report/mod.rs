@@ -180,6 +180,11 @@ impl Report {
         matches!(self.kind, Kind::Shared { .. })
     }
 
+    /// Whether the node or one below it is a `#[shared]` field's.
+    fn holds_shared(&self) -> bool {
+        self.is_shared() || self.children.iter().any(Report::holds_shared)
+    }
+
     /// The shared allocation a node stands for: its own, or for a handle
     /// struct, the first one inside it.
     fn identity(&self) -> Option<usize> {
@@ -190,6 +195,12 @@ impl Report {
     /// node that is not shared and stands for the same allocation. Run at
     /// every struct, so the paths end up relative to the root.
     fn find_owners(&mut self) {
+        // Every report builds a struct node per struct, on the scrape path:
+        // without a shared field below, there is nothing to name and no
+        // reason to build paths.
+        if !self.children.iter().any(Report::holds_shared) {
+            return;
+        }
         let owners: Vec<(usize, String)> = self
             .iter()
             .filter(|(path, node)| !path.is_empty() && !node.is_shared())
