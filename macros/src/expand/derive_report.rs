@@ -7,14 +7,13 @@ use darling::ast::{Data, Fields, Style};
 use darling::util::Flag;
 use darling::{Error, FromDeriveInput, FromField, FromVariant};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 use syn::{
     Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote,
 };
 
 use super::fallback;
-use super::report::{Depth, field_node, impls};
+use super::report::{Depth, field_node, impls, with_node};
 
 #[derive(FromDeriveInput)]
 #[darling(attributes(report), supports(struct_any, enum_any), forward_attrs(bounded, unbounded))]
@@ -181,7 +180,6 @@ fn nodes(
     krate: &Path,
     depth: Depth,
 ) -> Vec<TokenStream> {
-    let private = quote!(#krate::__private);
     let mut out = Vec::new();
     for (index, field) in fields.iter().enumerate() {
         let member = match &field.ident {
@@ -197,9 +195,7 @@ fn nodes(
             None => index.to_string(),
         };
         out.push(match &field.with {
-            Some(with) => {
-                quote_spanned!(with.span()=> #private::Report::named(#with(&#place), #label))
-            }
+            Some(with) => with_node(with, &place, &label, krate),
             None => field_node(&place, &label, krate, depth),
         });
     }

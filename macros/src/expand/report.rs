@@ -39,6 +39,12 @@ pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) 
     quote!({ #call }.named(#label))
 }
 
+/// The node for a field reported by `#[report(with = path)]`: the user's
+/// function, spanned on its path so a wrong signature is reported there.
+pub fn with_node(with: &Path, place: &TokenStream, label: &str, krate: &Path) -> TokenStream {
+    quote_spanned!(with.span()=> #krate::__private::Report::named(#with(&#place), #label))
+}
+
 /// `impl MemoryReport` and `impl DeepHeap` for a type, from a function
 /// building the report body at each depth. The two impls take their own
 /// where-clauses: a type can report shallowly without a deep walk.
@@ -84,9 +90,7 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
             let label = field.name()?;
             let node = match &field.report {
                 FieldReport::Skip => return None,
-                FieldReport::With(with) => quote_spanned! {with.span()=>
-                    #private::Report::named(#with(&self.#ident), #label)
-                },
+                FieldReport::With(with) => with_node(with, &quote!(self.#ident), &label, krate),
                 FieldReport::Default => field_node(&quote!(self.#ident), &label, krate, depth),
             };
             let cfgs = &field.cfgs;

@@ -61,16 +61,23 @@ pub struct LifecycleArgs {
 #[derive(Debug, Clone)]
 pub struct Hook(pub syn::ExprPath);
 
+/// An unquoted path (seen through the invisible groups macro expansion
+/// leaves), or `message` at the expression.
+fn expr_path(expr: &Expr, message: &str) -> darling::Result<syn::ExprPath> {
+    match expr {
+        Expr::Group(group) => expr_path(&group.expr, message),
+        Expr::Path(path) => Ok(path.clone()),
+        _ => Err(Error::custom(message).with_span(expr)),
+    }
+}
+
 impl FromMeta for Hook {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        match expr {
-            Expr::Group(group) => Hook::from_expr(&group.expr),
-            Expr::Path(path) => Ok(Hook(path.clone())),
-            _ => Err(Error::custom(
-                "`on_shutdown` takes the path of a `fn(&self)` method, unquoted: `on_shutdown = Self::flush`",
-            )
-            .with_span(expr)),
-        }
+        expr_path(
+            expr,
+            "`on_shutdown` takes the path of a `fn(&self)` method, unquoted: `on_shutdown = Self::flush`",
+        )
+        .map(Hook)
     }
 }
 
@@ -80,14 +87,11 @@ pub struct KeepIf(pub syn::ExprPath);
 
 impl FromMeta for KeepIf {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        match expr {
-            Expr::Group(group) => KeepIf::from_expr(&group.expr),
-            Expr::Path(path) => Ok(KeepIf(path.clone())),
-            _ => Err(Error::custom(
-                "`keep_if` takes the path of a function, unquoted: `keep_if = still_listened` with `fn still_listened(key: &K, value: &V) -> bool` (for a set, `fn(&T) -> bool`)",
-            )
-            .with_span(expr)),
-        }
+        expr_path(
+            expr,
+            "`keep_if` takes the path of a function, unquoted: `keep_if = still_listened` with `fn still_listened(key: &K, value: &V) -> bool` (for a set, `fn(&T) -> bool`)",
+        )
+        .map(KeepIf)
     }
 }
 
