@@ -27,7 +27,8 @@ pub struct Socket {
 /// now capped.
 #[lifecycle]
 pub struct ConnectionManager {
-    /// Recently closed socket ids; the oldest are forgotten first.
+    /// Recently closed socket ids; when full, SIEVE forgets one nobody looked
+    /// up lately.
     #[bounded(cap = 1024)]
     closed_websockets: Mutex<HashSet<u64>>,
 
@@ -64,7 +65,8 @@ impl ConnectionManager {
 
     fn closed(&self, socket: u64) {
         if lock(&self.active_websockets).remove(&socket).is_some() {
-            // LRU: a full set forgets the oldest id; nothing to handle.
+            // A full set forgets an id (SIEVE: one not looked up since the
+            // hand last passed); nothing to handle.
             lock(&self.closed_websockets).insert(socket);
         }
     }
