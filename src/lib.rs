@@ -16,7 +16,7 @@ pub use leakproof_runtime::{
     SharedReads, ShutdownReport, Sieve, Subscription, Subscriptions, SystemClock, Unsubscribe,
 };
 #[cfg(feature = "tokio")]
-pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
+pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};
 
 /// Everything a service author uses: `use leakproof::prelude::*;`.
 pub mod prelude {
@@ -27,7 +27,7 @@ pub mod prelude {
         ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
-    pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet};
+    pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};
 }
 
 #[doc(hidden)]

@@ -107,17 +107,17 @@ fn shutdown_unsubscribes_everything_in_reverse_order_once() {
     assert_eq!(
         order,
         [
-            ("on_shutdown", StepKind::Hook),
             ("presence", StepKind::Subscription),
             ("logger", StepKind::Nested),
-            ("logger.on_shutdown", StepKind::Hook),
             ("logger.on_join", StepKind::Subscription),
+            ("logger.on_shutdown", StepKind::Hook),
             ("on_leave", StepKind::Subscription),
             ("on_join", StepKind::Subscription),
+            ("on_shutdown", StepKind::Hook),
         ],
-        "hook first, then teardown fields in reverse declaration order, nested recursively"
+        "teardown fields in reverse declaration order, nested recursively, each hook after its own fields"
     );
-    assert_eq!(*journal.lock().unwrap(), ["service.announce", "logger.flush"]);
+    assert_eq!(*journal.lock().unwrap(), ["logger.flush", "service.announce"]);
     assert_eq!(report.unsubscribed(), 5);
     assert_eq!(
         report.step("on_leave").unwrap().outcome,

@@ -449,8 +449,7 @@ fn a_hook_that_panicked_is_not_already_done() {
     let first = logger.shutdown();
     assert!(!first.is_clean());
     let second = logger.shutdown();
-    let hook = &second.steps()[0];
-    assert_eq!(hook.path, "on_shutdown");
+    let hook = second.step("on_shutdown").expect("the hook's step");
     assert_eq!(hook.outcome, Outcome::Done(String::new()), "{second}");
     assert_eq!(logger.flushed.load(Ordering::SeqCst), 1);
     // Done now: a third shutdown has nothing left to do.

@@ -2,7 +2,10 @@
 
 pub use crate::audit::{Fine, Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded};
 pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
-pub use crate::lifecycle::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
+pub use crate::lifecycle::{
+    AsyncHook, Cancel, Field, Graceful, HookCall, Lifecycle, Ordered, ShutdownCtx, StepFuture,
+    SyncHook, Unordered, Unsubscribe, Walk,
+};
 pub use crate::report::{
     DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,
     ViaDeepReport, ViaMemoryReport,

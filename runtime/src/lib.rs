@@ -27,6 +27,8 @@ pub use bounded::{
     SharedReads, Sieve, SystemClock,
 };
 pub use events::EventBus;
+#[cfg(feature = "tokio")]
+pub use lifecycle::shutdown_on_signal;
 pub use lifecycle::{
     Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
     Subscriptions, Unsubscribe,

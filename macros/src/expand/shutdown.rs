@@ -2,9 +2,11 @@
 //! `Drop` impl, and the per-field checks that no teardown resource is left
 //! unmarked.
 //!
-//! Order is the contract: the `on_shutdown` hook first, then the teardown
-//! fields in reverse declaration order (what was set up last is torn down
-//! first), each through one `ShutdownCtx` call that isolates it.
+//! Order is the contract: the teardown fields in reverse declaration order
+//! (what was set up last is torn down first), then the `on_shutdown` hook
+//! (it flushes what the fields' tasks produced), each through one context
+//! call that isolates it. The same order twice: `teardown` for `shutdown()`,
+//! and an async body for `shutdown_graceful()` that awaits each step.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -32,25 +34,106 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let fields = teardown_fields(container);
 
-    let steps = fields.iter().rev().map(|(ident, field)| {
+    // Each field is wrapped by the constructor that requires its trait,
+    // spanned on the field's type and written alike in both bodies, so a
+    // type that is not `Unsubscribe` (etc.) is reported once, there, with
+    // the trait's own message.
+    let wrapped = |field: &Field, graceful: bool| {
+        let ident = &field.ident;
+        let span = field.ty.span();
+        let receiver = match graceful {
+            true => quote_spanned!(span=> __leakproof_this),
+            false => quote_spanned!(span=> self),
+        };
+        let kind = match field.teardown {
+            Teardown::Subscription => quote!(subscription),
+            Teardown::Task => quote!(task),
+            _ => quote!(nested),
+        };
+        quote_spanned! {span=>
+            &#private::Field::#kind(&#receiver.#ident)
+        }
+    };
+    let steps = fields.iter().rev().map(|(_, field)| {
         let label = field.name().unwrap_or_default();
-        // Spanned on the field's type: a type that is not `Unsubscribe`
-        // (etc.) is reported there, with the trait's own message.
         let method = match field.teardown {
             Teardown::Subscription => quote!(unsubscribe),
             Teardown::Task => quote!(tasks),
             _ => quote!(nested),
         };
         let cfgs = &field.cfgs;
-        quote_spanned! {field.ty.span()=>
+        let field = wrapped(field, false);
+        quote! {
             #(#cfgs)*
-            __leakproof_ctx.#method(#label, &self.#ident);
+            __leakproof_ctx.#method(#label, #field);
         }
     });
-    let hook = container.args.on_shutdown.as_ref().map(|hook| {
-        let hook = &hook.0;
-        quote_spanned! {hook.span()=>
-            __leakproof_ctx.hook(|| (#hook)(self));
+    let graceful_steps = fields.iter().rev().map(|(_, field)| {
+        let label = field.name().unwrap_or_default();
+        let cfgs = &field.cfgs;
+        let grace = match field.grace {
+            Some(grace) => {
+                let nanos = u64::try_from(grace.as_nanos()).unwrap_or(u64::MAX);
+                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let teardown = field.teardown;
+        let field = wrapped(field, true);
+        let call = match teardown {
+            Teardown::Subscription => quote!(__leakproof_ctx.unsubscribe(#label, #field)),
+            Teardown::Task => quote!(__leakproof_ctx.tasks(#label, #field, #grace).await),
+            _ => quote!(__leakproof_ctx.nested(#label, #field, #grace).await),
+        };
+        quote! {
+            #(#cfgs)*
+            #call;
+        }
+    });
+
+    // The hook's result picks its shape: `()` or `Result` ran already, a
+    // future is awaited (graceful) or reported as not run (`shutdown()`).
+    let hook_call = |receiver: TokenStream| {
+        container.args.on_shutdown.as_ref().map(|hook| {
+            let hook = &hook.0;
+            // Only the call and its classification point at the hook: the
+            // `use` stays at the call site, where one unused trait of the
+            // two is not the user's warning.
+            let call = quote_spanned!(hook.span()=> (#hook)(#receiver));
+            let run = quote_spanned! {hook.span()=>
+                (&&__leakproof_call).hook_kind().run(__leakproof_call)
+            };
+            quote! {
+                || {
+                    use #private::{AsyncHook as _, SyncHook as _};
+                    let __leakproof_call = #private::HookCall(#call);
+                    #run
+                }
+            }
+        })
+    };
+    let hook = hook_call(quote!(self)).map(|call| quote!(__leakproof_ctx.hook(#call);));
+    let graceful_hook =
+        hook_call(quote!(__leakproof_this)).map(|call| quote!(__leakproof_ctx.hook(#call).await;));
+    // Without teardown fields or a hook there is nothing to await: the
+    // trait's default serves.
+    let graceful = (!fields.is_empty() || hook.is_some()).then(|| {
+        quote! {
+            fn teardown_graceful<'__leakproof_a>(
+                &'__leakproof_a self,
+                __leakproof_ctx: #private::Graceful,
+            ) -> #private::StepFuture<'__leakproof_a> {
+                use #private::{Ordered as _, Unordered as _};
+                (&&#private::Walk::<Self>::new()).walk(
+                    self,
+                    __leakproof_ctx,
+                    #name_str,
+                    |__leakproof_this: &'__leakproof_a Self, __leakproof_ctx: #private::Graceful| async move {
+                        #(#graceful_steps)*
+                        #graceful_hook
+                    },
+                )
+            }
         }
     });
 
@@ -89,10 +172,11 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         impl #impl_generics #private::Lifecycle for #name #ty_generics #where_clause {
             fn teardown(&self, __leakproof_ctx: &mut #private::ShutdownCtx) {
                 __leakproof_ctx.component(#name_str, self, |__leakproof_ctx| {
-                    #hook
                     #(#steps)*
+                    #hook
                 });
             }
+            #graceful
             #handles_own_drop
         }
 

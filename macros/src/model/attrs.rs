@@ -266,6 +266,25 @@ impl FromMeta for Ttl {
     }
 }
 
+/// `grace = "5s"` on `#[task]` or `#[shutdown]`: zero is allowed (abort at
+/// once).
+#[derive(Debug, Clone, Copy)]
+pub struct Grace(pub Duration);
+
+impl FromMeta for Grace {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        expect_string(expr, "grace", "`grace = \"5s\"`")
+            .and_then(|value| {
+                humantime::parse_duration(&value).map(Grace).map_err(|err| {
+                    Error::custom(format!(
+                        "malformed duration `{value}` ({err}): write a duration such as `grace = \"500ms\"`, `\"5s\"` or `\"1m\"`"
+                    ))
+                })
+            })
+            .map_err(|err| err.with_span(expr))
+    }
+}
+
 impl Ttl {
     pub fn nanos(self) -> u64 {
         // Checked to fit in `from_string`.

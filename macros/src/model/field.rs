@@ -1,11 +1,13 @@
 //! One field of a `#[lifecycle]` struct: what its attributes say it is.
 
+use std::time::Duration;
+
 use darling::util::SpannedValue;
 use darling::{Error, FromMeta};
 use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Meta, Type};
 
-use super::attrs::{BoundedArgs, Cap, KeepIf, Policy, Ttl, UnboundedArgs};
+use super::attrs::{BoundedArgs, Cap, Grace, KeepIf, Policy, Ttl, UnboundedArgs};
 use super::collection::Collection;
 
 /// The attribute names this crate consumes on fields.
@@ -105,6 +107,9 @@ pub struct Field {
     pub ty: Type,
     pub bound: Bound,
     pub teardown: Teardown,
+    /// `#[task(grace = "..")]`, `#[shutdown(grace = "..")]`: how long the
+    /// graceful shutdown waits for this field, capped by the overall grace.
+    pub grace: Option<Duration>,
     pub report: FieldReport,
     /// The field's `#[cfg(...)]` attributes: every statement generated for
     /// the field carries them, so a field compiled out takes its code along.
@@ -119,6 +124,7 @@ impl Field {
         let (mut bound_attr, mut teardown_attr): (Option<&Attribute>, Option<&Attribute>) =
             (None, None);
         let (mut report, mut report_attr) = (FieldReport::Default, None::<&Attribute>);
+        let mut grace = None;
         for attr in &ours {
             let name = attr_name(attr);
             if name == "report" {
@@ -157,15 +163,23 @@ impl Field {
                 teardown_attr = Some(attr);
                 teardown = match name.as_str() {
                     "subscription" => parse_word(attr, Teardown::Subscription, errors),
-                    "task" => parse_word(attr, Teardown::Task, errors),
-                    "shutdown" => parse_word(attr, Teardown::Nested, errors),
+                    "task" => parse_graced(attr, Teardown::Task, &mut grace, errors),
+                    "shutdown" => parse_graced(attr, Teardown::Nested, &mut grace, errors),
                     "shared" => parse_word(attr, Teardown::Shared, errors),
                     _ => parse_field_lifecycle(attr, errors),
                 };
             }
         }
         let cfgs = field.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect();
-        Field { ident: field.ident.clone(), ty: field.ty.clone(), bound, teardown, report, cfgs }
+        Field {
+            ident: field.ident.clone(),
+            ty: field.ty.clone(),
+            bound,
+            teardown,
+            grace,
+            report,
+            cfgs,
+        }
     }
 
     /// The field's name as reports and messages show it: raw identifiers
@@ -330,6 +344,54 @@ fn parse_word(
             Error::custom(format!("`#[{name}]` takes no arguments: write `#[{name}]`"))
                 .with_span(&attr.meta),
         );
+    }
+    kind
+}
+
+/// `#[task]` and `#[shutdown]`: bare, or with `(grace = "5s")`.
+fn parse_graced(
+    attr: &Attribute,
+    kind: Teardown,
+    grace: &mut Option<Duration>,
+    errors: &mut darling::error::Accumulator,
+) -> Teardown {
+    let name = attr_name(attr);
+    let help = format!(
+        "`#[{name}]` takes only a grace period: `#[{name}]`, or `#[{name}(grace = \"5s\")]` to wait at most 5 s for it in `shutdown_graceful`"
+    );
+    let list = match &attr.meta {
+        Meta::Path(_) => return kind,
+        Meta::List(list) => list,
+        Meta::NameValue(_) => {
+            errors.push(Error::custom(&help).with_span(&attr.meta));
+            return kind;
+        }
+    };
+    let Some(items) = errors.handle(
+        darling::ast::NestedMeta::parse_meta_list(list.tokens.clone()).map_err(Error::from),
+    ) else {
+        return kind;
+    };
+    if items.is_empty() {
+        errors.push(Error::custom(&help).with_span(&attr.meta));
+    }
+    let mut seen = false;
+    for item in &items {
+        match item {
+            darling::ast::NestedMeta::Meta(Meta::NameValue(nv)) if nv.path.is_ident("grace") => {
+                if seen {
+                    errors.push(
+                        Error::custom("`grace` is given twice; keep one").with_span(&nv.path),
+                    );
+                    continue;
+                }
+                seen = true;
+                *grace = errors.handle(Grace::from_expr(&nv.value)).map(|g| g.0);
+            }
+            other => errors.push(
+                Error::custom(format!("this is not a `#[{name}]` key: {help}")).with_span(other),
+            ),
+        }
     }
     kind
 }

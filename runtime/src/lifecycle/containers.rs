@@ -79,6 +79,23 @@ macro_rules! through_collection {
                     ctx.nested(&index.to_string(), *member);
                 }
             }
+            /// Each member in turn, the newest first. The members' futures
+            /// are asked for up front (holding them needs no `T: Sync`);
+            /// each does nothing until awaited.
+            fn teardown_graceful<'a>(
+                &'a self,
+                ctx: $crate::lifecycle::Graceful,
+            ) -> $crate::lifecycle::StepFuture<'a> {
+                let $c = self;
+                let members: Vec<&T> = $members.collect();
+                let steps: Vec<_> = members
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(index, member)| (index.to_string(), *member))
+                    .collect();
+                $crate::lifecycle::graceful_members(ctx, steps)
+            }
         }
     )*};
 }
@@ -161,8 +178,11 @@ through_lock! {
 #[cfg(feature = "tokio")]
 mod tokio_locks {
     use super::{Cancel, Lifecycle, ShutdownCtx, Stopper, Unsubscribe};
+    use crate::lifecycle::{Graceful, StepFuture};
 
     const HELD: &str = "the field's tokio lock was held by another task at shutdown; shut down again once it is released (or use `shutdown_graceful`)";
+    const STILL_HELD: &str =
+        "the field's tokio lock was still held by another task at the shutdown's deadline";
 
     fn in_runtime() -> bool {
         tokio::runtime::Handle::try_current().is_ok()
@@ -179,7 +199,7 @@ mod tokio_locks {
     }
 
     macro_rules! through_tokio_lock {
-        ($ty:ty => $get:ident) => {
+        ($ty:ty => $get:ident, $wait:ident) => {
             #[diagnostic::do_not_recommend]
             impl<T: Unsubscribe + ?Sized> Unsubscribe for $ty {
                 fn unsubscribe(&self) {
@@ -209,17 +229,26 @@ mod tokio_locks {
                 }
             }
 
+            /// The graceful walk waits for the lock (up to the deadline)
+            /// and holds it while the component inside shuts down, which
+            /// needs `T: Send + Sync` for the future to be `Send`.
             #[diagnostic::do_not_recommend]
-            impl<T: Lifecycle + ?Sized> Lifecycle for $ty {
+            impl<T: Lifecycle + Send + Sync + ?Sized> Lifecycle for $ty {
                 fn teardown(&self, ctx: &mut ShutdownCtx) {
                     $get(self).expect(HELD).teardown(ctx);
+                }
+                fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+                    Box::pin(async move {
+                        let guard = ctx.wait(self.$wait()).await.expect(STILL_HELD);
+                        guard.teardown_graceful(ctx).await;
+                    })
                 }
             }
         };
     }
 
-    through_tokio_lock!(tokio::sync::Mutex<T> => mutex);
-    through_tokio_lock!(tokio::sync::RwLock<T> => read);
+    through_tokio_lock!(tokio::sync::Mutex<T> => mutex, lock);
+    through_tokio_lock!(tokio::sync::RwLock<T> => read, read);
 }
 
 /// `Cancel` through the pointers and `Option` (the other two traits have

@@ -5,7 +5,10 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::time::Duration;
 
+use super::graceful::Instant;
+use super::hook::HookRun;
 use super::isolate::each_isolated;
 use super::report::{Outcome, ShutdownReport, Step, StepKind, counted};
 use super::{Cancel, Lifecycle, Unsubscribe};
@@ -14,7 +17,9 @@ use super::{Cancel, Lifecycle, Unsubscribe};
 pub(crate) enum Mode {
     /// `shutdown()`: cancel and abort tasks at once; nothing is awaited.
     Now,
-    /// `shutdown_graceful()`: cancel now, await later, abort past the grace.
+    /// The graceful walk through a component it cannot await step by step
+    /// (one behind a std lock, or not `Sync`): cancel now, await later,
+    /// abort past the grace.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     Graceful,
     /// `is_shut_down()`: touch nothing, only note which fields are active.
@@ -67,9 +72,16 @@ impl std::fmt::Debug for Stopper {
 #[derive(Debug)]
 pub struct ShutdownCtx {
     mode: Mode,
-    prefix: String,
+    pub(crate) prefix: String,
     report: ShutdownReport,
     waiting: Vec<(usize, Stopper)>,
+    /// When this walk started, and where that lies in the whole shutdown
+    /// (a graceful shutdown walks some subtrees synchronously).
+    start: Instant,
+    pub(crate) base: Duration,
+    /// Probe mode: the first component reached, which identifies the value
+    /// probed through any pointers in front of it.
+    first: Option<HookKey>,
     /// Probe mode: teardown fields seen, and the paths of the active ones.
     probed: usize,
     active: Vec<String>,
@@ -81,8 +93,14 @@ pub struct ShutdownCtx {
     for_drop: bool,
 }
 
-/// A component whose `on_shutdown` hook panicked: its address and type name.
-type HookKey = (usize, &'static str);
+/// A component, by address and type name: whose hook failed, or which is
+/// being shut down.
+pub(crate) type HookKey = (usize, &'static str);
+
+/// The key of a component.
+pub(crate) fn key_of<C: ?Sized>(component: &C) -> HookKey {
+    ((component as *const C).cast::<()>() as usize, std::any::type_name::<C>())
+}
 
 /// Components whose hook panicked and has not yet completed.
 ///
@@ -93,7 +111,8 @@ type HookKey = (usize, &'static str);
 /// bound; a stale entry (a component dropped after its hook failed, and a new
 /// one of the same type at the same address) only makes that hook run once
 /// more, which hooks must allow anyway.
-fn failed_hooks() -> std::sync::MutexGuard<'static, std::collections::VecDeque<HookKey>> {
+pub(crate) fn failed_hooks() -> std::sync::MutexGuard<'static, std::collections::VecDeque<HookKey>>
+{
     static FAILED: std::sync::Mutex<std::collections::VecDeque<HookKey>> =
         std::sync::Mutex::new(std::collections::VecDeque::new());
     FAILED.lock().unwrap_or_else(|e| e.into_inner())
@@ -102,6 +121,52 @@ fn failed_hooks() -> std::sync::MutexGuard<'static, std::collections::VecDeque<H
 /// The most failed hooks remembered at once (the oldest is forgotten first).
 const FAILED_HOOKS_CAP: usize = 1024;
 
+/// Remembers whether `key`'s hook failed, so the next shutdown runs it again.
+pub(crate) fn note_hook(key: Option<HookKey>, failed: bool) {
+    let Some(key) = key else { return };
+    let mut list = failed_hooks();
+    list.retain(|k| *k != key);
+    if failed {
+        if list.len() == FAILED_HOOKS_CAP {
+            list.pop_front();
+        }
+        list.push_back(key);
+    }
+}
+
+/// Whether a component's hook runs: when something in it is still active,
+/// when it has no teardown fields (nothing could say "already done"), or
+/// when its hook failed last time.
+pub(crate) fn hook_runs<C: ?Sized>(component: &C, body: impl FnOnce(&mut ShutdownCtx)) -> bool {
+    let (fields, active) = ShutdownCtx::probe(body);
+    fields == 0 || !active.is_empty() || failed_hooks().contains(&key_of(component))
+}
+
+/// The outcome of a hook that ran (or failed to start).
+pub(crate) fn hook_outcome(result: Result<Result<(), String>, String>) -> Outcome {
+    match result {
+        Ok(Ok(())) => Outcome::Done(String::new()),
+        Ok(Err(error)) => Outcome::Failed(format!("returned an error: {error}")),
+        Err(panic) => Outcome::Failed(panic),
+    }
+}
+
+/// Unsubscribes `sub` in isolation: (handlers unsubscribed, outcome).
+pub(crate) fn unsubscribe_step<T: Unsubscribe + ?Sized>(sub: &T) -> (usize, Outcome) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let active = sub.active_count();
+        if active == 0 && !sub.is_active() {
+            return (0, Outcome::AlreadyDone);
+        }
+        sub.unsubscribe();
+        (active, Outcome::Done(format!("{} unsubscribed", counted(active, "handler"))))
+    }));
+    result.unwrap_or_else(|panic| (0, Outcome::Failed(panic_message(&*panic))))
+}
+
+/// Why an async hook did not run in a synchronous walk.
+const ASYNC_HOOK_NOT_RUN: &str = "an async `on_shutdown` hook runs only in `shutdown_graceful`, on a component it can await (a `Sync` one, not behind a std lock)";
+
 impl ShutdownCtx {
     pub(crate) fn new(mode: Mode) -> Self {
         ShutdownCtx {
@@ -109,6 +174,9 @@ impl ShutdownCtx {
             prefix: String::new(),
             report: ShutdownReport::default(),
             waiting: Vec::new(),
+            start: Instant::now(),
+            base: Duration::ZERO,
+            first: None,
             probed: 0,
             active: Vec::new(),
             hook_runs: true,
@@ -123,6 +191,15 @@ impl ShutdownCtx {
         let mut ctx = ShutdownCtx::new(Mode::Probe);
         teardown(&mut ctx);
         (ctx.probed, ctx.active)
+    }
+
+    /// The first component `teardown` reaches: the value behind any
+    /// pointers, so two `Arc`s of one service give one key.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn identify(teardown: impl FnOnce(&mut ShutdownCtx)) -> Option<HookKey> {
+        let mut ctx = ShutdownCtx::new(Mode::Probe);
+        teardown(&mut ctx);
+        ctx.first
     }
 
     /// The active fields a drop warning names: as [`probe`](Self::probe),
@@ -145,49 +222,42 @@ impl ShutdownCtx {
     /// of calling it done.
     pub fn component<C: ?Sized>(&mut self, name: &str, component: &C, body: impl Fn(&mut Self)) {
         if self.mode == Mode::Probe {
+            self.first.get_or_insert_with(|| key_of(component));
             return body(self);
         }
         if self.report.component.is_empty() {
             self.report.component = name.to_string();
         }
-        let key = ((component as *const C).cast::<()>() as usize, std::any::type_name::<C>());
-        let (fields, active) = ShutdownCtx::probe(&body);
-        let failed_before = failed_hooks().contains(&key);
-        // A component with no teardown fields has no state that could say
-        // "already done": its hook runs every time.
-        let runs = fields == 0 || !active.is_empty() || failed_before;
+        let runs = hook_runs(component, &body);
         let outer = std::mem::replace(&mut self.hook_runs, runs);
-        let outer_key = self.current.replace(key);
+        let outer_key = self.current.replace(key_of(component));
         body(self);
         self.hook_runs = outer;
         self.current = outer_key;
     }
 
-    /// The `on_shutdown` hook: run first, skipped when the component is
-    /// already shut down.
-    pub fn hook(&mut self, hook: impl FnOnce()) {
+    /// The `on_shutdown` hook: run after the component's fields, skipped
+    /// when the component was already shut down. `call` calls the hook and
+    /// classifies what it returned; an async hook's future is dropped
+    /// unpolled and the step reported as not run.
+    pub fn hook<F: Future<Output = Result<(), String>>>(
+        &mut self,
+        call: impl FnOnce() -> HookRun<F>,
+    ) {
         if self.mode == Mode::Probe {
             return;
         }
+        let began = Instant::now();
         if !self.hook_runs {
-            return self.record("on_shutdown", StepKind::Hook, Outcome::AlreadyDone);
+            return self.record("on_shutdown", StepKind::Hook, Outcome::AlreadyDone, began);
         }
-        let result = catch_unwind(AssertUnwindSafe(hook));
-        if let Some(key) = self.current {
-            let mut failed = failed_hooks();
-            failed.retain(|k| *k != key);
-            if result.is_err() {
-                if failed.len() == FAILED_HOOKS_CAP {
-                    failed.pop_front();
-                }
-                failed.push_back(key);
-            }
-        }
-        let outcome = match result {
-            Ok(()) => Outcome::Done(String::new()),
-            Err(panic) => Outcome::Failed(panic_message(&*panic)),
+        let outcome = match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(HookRun::Future(_)) => Outcome::NotRun(ASYNC_HOOK_NOT_RUN.to_string()),
+            Ok(HookRun::Ran(result)) => hook_outcome(Ok(result)),
+            Err(panic) => hook_outcome(Err(panic_message(&*panic))),
         };
-        self.record("on_shutdown", StepKind::Hook, outcome);
+        note_hook(self.current, matches!(outcome, Outcome::Failed(_)));
+        self.record("on_shutdown", StepKind::Hook, outcome, began);
     }
 
     /// Probe mode: note one field and whether it is active.
@@ -208,22 +278,10 @@ impl ShutdownCtx {
         if self.noted(field, || sub.is_active()) {
             return;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let active = sub.active_count();
-            if active == 0 && !sub.is_active() {
-                return (0, Outcome::AlreadyDone);
-            }
-            sub.unsubscribe();
-            (active, Outcome::Done(format!("{} unsubscribed", counted(active, "handler"))))
-        }));
-        let outcome = match outcome {
-            Ok((count, outcome)) => {
-                self.report.unsubscribed += count;
-                outcome
-            }
-            Err(panic) => Outcome::Failed(panic_message(&*panic)),
-        };
-        self.record(field, StepKind::Subscription, outcome);
+        let began = Instant::now();
+        let (count, outcome) = unsubscribe_step(sub);
+        self.report.unsubscribed += count;
+        self.record(field, StepKind::Subscription, outcome, began);
     }
 
     /// Cancels a `#[task]` field: signals every task, then aborts what is
@@ -234,6 +292,7 @@ impl ShutdownCtx {
             return;
         }
         let mode = self.mode;
+        let began = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             if !tasks.is_active() {
                 return None;
@@ -256,7 +315,7 @@ impl ShutdownCtx {
             }
             Err(panic) => Outcome::Failed(panic_message(&*panic)),
         };
-        self.record(field, StepKind::Task, outcome);
+        self.record(field, StepKind::Task, outcome, began);
     }
 
     /// Shuts down a nested `#[shutdown]` component: one step for the field,
@@ -268,8 +327,9 @@ impl ShutdownCtx {
             return;
         }
         let index = self.report.steps.len();
+        let began = Instant::now();
         let active = catch_unwind(AssertUnwindSafe(|| !inner.is_shut_down()));
-        self.record(field, StepKind::Nested, Outcome::AlreadyDone);
+        self.record(field, StepKind::Nested, Outcome::AlreadyDone, began);
         let inner_prefix = format!("{}{field}.", self.prefix);
         let outer = std::mem::replace(&mut self.prefix, inner_prefix);
         let component = std::mem::take(&mut self.report.component);
@@ -281,57 +341,28 @@ impl ShutdownCtx {
             (Ok(false), Ok(())) => Outcome::AlreadyDone,
             (Ok(true), Ok(())) => Outcome::Done(String::new()),
         };
+        self.report.steps[index].took = began.elapsed();
     }
 
-    fn record(&mut self, field: &str, kind: StepKind, outcome: Outcome) {
+    fn record(&mut self, field: &str, kind: StepKind, outcome: Outcome, began: Instant) {
         let path = format!("{}{field}", self.prefix);
-        self.report.steps.push(Step { path, kind, outcome });
+        let started = self.base + began.saturating_duration_since(self.start);
+        let took = began.elapsed();
+        self.report.steps.push(Step { path, kind, outcome, started, took });
     }
 
-    pub(crate) fn into_report(self) -> ShutdownReport {
+    pub(crate) fn into_report(mut self) -> ShutdownReport {
+        self.report.took = self.start.elapsed();
         self.report
     }
 
-    /// Awaits the tasks cancelled during the walk, all within one deadline,
-    /// then aborts the ones still running and records them as timed out.
-    #[cfg(feature = "tokio")]
-    pub(crate) async fn finish(mut self, grace: std::time::Duration) -> ShutdownReport {
-        let deadline = deadline_after(grace);
-        let mut late = Vec::new();
-        for (index, stopper) in std::mem::take(&mut self.waiting) {
-            // Spawned tasks run concurrently; awaiting in turn against one
-            // deadline waits for all of them at most `grace` in total.
-            if tokio::time::timeout_at(deadline, stopper.finished).await.is_err() {
-                late.push((index, stopper.abort));
-            }
-        }
-        for (index, abort) in late {
-            let names = match catch_unwind(AssertUnwindSafe(abort)) {
-                Ok(names) => names,
-                Err(panic) => {
-                    self.report.steps[index].outcome = Outcome::Failed(panic_message(&*panic));
-                    continue;
-                }
-            };
-            if !names.is_empty() {
-                self.report.tasks_aborted += names.len();
-                self.report.steps[index].outcome = Outcome::TimedOut(names);
-            }
-        }
-        self.report
+    /// The steps recorded and the task fields left to await.
+    pub(crate) fn into_parts(self) -> (ShutdownReport, Vec<(usize, Stopper)>) {
+        (self.report, self.waiting)
     }
 }
 
-/// `now + grace`, saturating: `Duration::MAX` means "wait as long as it
-/// takes" (2^32 seconds, 136 years, is as good as never).
-#[cfg(feature = "tokio")]
-fn deadline_after(grace: std::time::Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(grace)
-        .unwrap_or_else(|| now + std::time::Duration::from_secs(u64::from(u32::MAX)))
-}
-
-fn task_summary(cancelled: usize, aborted: &[String]) -> String {
+pub(crate) fn task_summary(cancelled: usize, aborted: &[String]) -> String {
     let cancelled = counted(cancelled, "task");
     if aborted.is_empty() {
         format!("{cancelled} cancelled")

@@ -7,29 +7,49 @@
 
 mod containers;
 mod ctx;
+mod field;
+mod graceful;
+mod hook;
 mod isolate;
 mod report;
+#[cfg(feature = "tokio")]
+mod signal;
 mod subscription;
 
 pub use ctx::{ShutdownCtx, Stopper};
+pub use field::{Field, NestedField, SubscriptionField, TaskField};
+pub use graceful::{Graceful, Ordered, StepFuture, Unordered, Walk};
+pub use hook::{AsyncHook, AsyncTag, HookCall, HookFuture, HookOutput, HookRun, SyncHook, SyncTag};
 pub use report::{Outcome, ShutdownReport, Step, StepKind};
+#[cfg(feature = "tokio")]
+pub use signal::shutdown_on_signal;
 pub use subscription::{Subscription, Subscriptions, Unsubscribe};
 
 pub(crate) use containers::through_collection;
 pub(crate) use ctx::Mode;
+pub(crate) use graceful::members as graceful_members;
 pub(crate) use isolate::each_isolated;
 pub(crate) use subscription::Handle;
 
 /// A component that can be shut down: what `#[lifecycle]` implements.
 ///
-/// `shutdown()` runs the `on_shutdown` hook, then tears the teardown fields
-/// down in reverse declaration order, each step isolated. It is idempotent
+/// `shutdown()` tears the teardown fields down in reverse declaration order,
+/// then runs the `on_shutdown` hook, each step isolated. It is idempotent
 /// without any hidden state: a field that is no longer active is skipped and
 /// reported as already done. It works through `Arc<Self>`.
 pub trait Lifecycle {
     /// Records this component's steps into `ctx`. Generated; implement it by
     /// hand only for components without `#[lifecycle]`.
     fn teardown(&self, ctx: &mut ShutdownCtx);
+
+    /// This component's graceful teardown, each step awaited before the
+    /// next. Generated for `Sync` components; the default walks
+    /// [`teardown`](Self::teardown) at once and then awaits the tasks it
+    /// cancelled together, which is what a component implemented by hand,
+    /// or one that is not `Sync`, gets.
+    fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+        graceful::fallback(self, ctx)
+    }
 
     /// True when no teardown field is still active (nested components:
     /// when they are shut down). Provided: it runs `teardown` in a probe
@@ -59,22 +79,43 @@ pub trait Lifecycle {
         ctx.into_report()
     }
 
-    /// Shuts down gracefully: everything `shutdown()` does, except that
-    /// tasks are cancelled all at once and then awaited together for at most
-    /// `grace`; the ones still running then are aborted and reported by name.
-    /// The returned future borrows nothing (the walk happens before it is
-    /// returned), so it can be spawned.
+    /// Shuts down gracefully, in order: the same steps as `shutdown()`,
+    /// each awaited before the next. A `#[task]` field is cancelled and its
+    /// tasks awaited (up to its own `grace`, if it has one) before the field
+    /// declared above it starts; a `#[shutdown]` field's whole subtree (its
+    /// fields, its tasks, its hook) finishes before its earlier siblings
+    /// start; an async `on_shutdown` hook is awaited. Everything ends within
+    /// `grace`: a task still running at its deadline is aborted and named in
+    /// the report, a hook still running is dropped and reported as timed out,
+    /// and the steps after it still run.
+    ///
+    /// A second call while one is running waits for it and returns its
+    /// report. The future borrows `self`; see
+    /// [`shutdown_graceful_owned`](Self::shutdown_graceful_owned) for one
+    /// that can be spawned.
     #[cfg(feature = "tokio")]
     fn shutdown_graceful(
         &self,
         grace: std::time::Duration,
-    ) -> impl std::future::Future<Output = ShutdownReport> + Send + 'static
+    ) -> impl std::future::Future<Output = ShutdownReport> + Send + '_
     where
         Self: Sized,
     {
-        let mut ctx = ShutdownCtx::new(Mode::Graceful);
-        self.teardown(&mut ctx);
-        ctx.finish(grace)
+        graceful::run(self, grace, Default::default())
+    }
+
+    /// [`shutdown_graceful`](Self::shutdown_graceful) for a component held
+    /// in an `Arc`: the future owns its `Arc`, so it is `'static` and can be
+    /// spawned.
+    #[cfg(feature = "tokio")]
+    fn shutdown_graceful_owned(
+        self: std::sync::Arc<Self>,
+        grace: std::time::Duration,
+    ) -> impl std::future::Future<Output = ShutdownReport> + Send + 'static
+    where
+        Self: Sized + Send + Sync + 'static,
+    {
+        async move { graceful::run(&*self, grace, Default::default()).await }
     }
 }
 
@@ -104,6 +145,9 @@ macro_rules! forward_lifecycle {
             fn teardown(&self, ctx: &mut ShutdownCtx) {
                 (**self).teardown(ctx);
             }
+            fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+                (**self).teardown_graceful(ctx)
+            }
         }
     )*};
 }
@@ -115,6 +159,9 @@ impl<T: Lifecycle + ?Sized> Lifecycle for Box<T> {
     fn teardown(&self, ctx: &mut ShutdownCtx) {
         (**self).teardown(ctx);
     }
+    fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+        (**self).teardown_graceful(ctx)
+    }
     fn handles_own_drop(&self) -> bool {
         (**self).handles_own_drop()
     }
@@ -124,6 +171,9 @@ impl<T: Lifecycle + ?Sized> Lifecycle for Box<T> {
 impl<T: Lifecycle + ?Sized> Lifecycle for std::sync::Arc<T> {
     fn teardown(&self, ctx: &mut ShutdownCtx) {
         (**self).teardown(ctx);
+    }
+    fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+        (**self).teardown_graceful(ctx)
     }
     /// Only the last `Arc` drops the component.
     fn handles_own_drop(&self) -> bool {
@@ -136,6 +186,12 @@ impl<T: Lifecycle> Lifecycle for Option<T> {
     fn teardown(&self, ctx: &mut ShutdownCtx) {
         if let Some(inner) = self {
             inner.teardown(ctx);
+        }
+    }
+    fn teardown_graceful<'a>(&'a self, ctx: Graceful) -> StepFuture<'a> {
+        match self {
+            Some(inner) => inner.teardown_graceful(ctx),
+            None => Box::pin(std::future::ready(())),
         }
     }
     fn handles_own_drop(&self) -> bool {

@@ -1,6 +1,7 @@
 //! What a shutdown did, step by step.
 
 use std::fmt;
+use std::time::Duration;
 
 /// What kind of field a shutdown step tore down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,8 +36,12 @@ pub enum Outcome {
     AlreadyDone,
     /// The step panicked; the text is the panic message. Later steps still ran.
     Failed(String),
-    /// Tasks did not stop within the grace period and were aborted: their names.
+    /// The step did not finish within its grace period: what was aborted
+    /// (task names, or `on_shutdown` for a hook that overran).
     TimedOut(Vec<String>),
+    /// The step could not run here; the text says why and what to do (an
+    /// async `on_shutdown` hook in the synchronous `shutdown()`).
+    NotRun(String),
 }
 
 impl Outcome {
@@ -56,11 +61,12 @@ impl fmt::Display for Outcome {
             Outcome::TimedOut(names) => {
                 write!(f, "TIMED OUT, aborted: {}", names.join(", "))
             }
+            Outcome::NotRun(why) => write!(f, "NOT RUN: {why}"),
         }
     }
 }
 
-/// One step of a shutdown: which field, what kind, how it ended.
+/// One step of a shutdown: which field, what kind, how it ended, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// Dotted path from the struct shut down: `"chat_logger.writer"`.
@@ -69,6 +75,10 @@ pub struct Step {
     pub kind: StepKind,
     /// How it ended.
     pub outcome: Outcome,
+    /// When it started, from the start of the shutdown.
+    pub started: Duration,
+    /// How long it took; for a nested component, its whole subtree.
+    pub took: Duration,
 }
 
 /// The record of a `shutdown()`: every step in the order it ran, and totals.
@@ -102,6 +112,7 @@ pub struct ShutdownReport {
     pub(crate) unsubscribed: usize,
     pub(crate) tasks_cancelled: usize,
     pub(crate) tasks_aborted: usize,
+    pub(crate) took: Duration,
 }
 
 impl ShutdownReport {
@@ -120,7 +131,7 @@ impl ShutdownReport {
         self.steps.iter().find(|step| step.path == path)
     }
 
-    /// True when no step failed or timed out.
+    /// True when no step failed, timed out or could not run.
     pub fn is_clean(&self) -> bool {
         self.steps.iter().all(|step| step.outcome.is_ok())
     }
@@ -140,6 +151,11 @@ impl ShutdownReport {
         self.tasks_cancelled
     }
 
+    /// How long the whole shutdown took.
+    pub fn took(&self) -> Duration {
+        self.took
+    }
+
     /// Tasks aborted: the synchronous path aborts what is still running; the
     /// graceful one only what outlived the grace period.
     pub fn tasks_aborted(&self) -> usize {
@@ -152,13 +168,19 @@ pub(crate) fn counted(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// A duration as the report prints it: `12.3ms`.
+fn millis(duration: Duration) -> String {
+    format!("{:.1}ms", duration.as_secs_f64() * 1e3)
+}
+
 impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.is_clean() { "clean" } else { "NOT CLEAN" };
         writeln!(
             f,
-            "shutdown of {}: {verdict} ({}, {} unsubscribed, {} cancelled, {} aborted)",
+            "shutdown of {}: {verdict} in {} ({}, {} unsubscribed, {} cancelled, {} aborted)",
             self.component,
+            millis(self.took),
             counted(self.steps.len(), "step"),
             counted(self.unsubscribed, "handler"),
             counted(self.tasks_cancelled, "task"),
@@ -168,10 +190,12 @@ impl fmt::Display for ShutdownReport {
         for (i, step) in self.steps.iter().enumerate() {
             writeln!(
                 f,
-                "  {:>2}. {:<width$}  {:<12}  {}",
+                "  {:>2}. {:<width$}  {:<12}  {:>9} {:>9}  {}",
                 i + 1,
                 step.path,
                 step.kind.label(),
+                format!("+{}", millis(step.started)),
+                millis(step.took),
                 step.outcome
             )?;
         }
