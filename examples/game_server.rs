@@ -130,80 +130,92 @@ async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result
         "RSS"
     );
 
-    let counters = Arc::new(load::Counters::default());
-    let stop = CancellationToken::new();
-    let mut clients =
-        load::spawn_paced(addr, args.clients, args.rate, Arc::clone(&counters), stop.clone());
-    let mut watch = GrowthWatch::new(args.seconds.saturating_sub(2).clamp(4, 12) as usize);
-    let start = Instant::now();
-    let mut cycles_before = 0;
-    for second in 1..=args.seconds {
-        tokio::time::sleep_until((start + Duration::from_secs(second)).into()).await;
-        let report = running.backend.report();
-        let cycles = counters.cycles.load(Ordering::Relaxed);
-        watch.observe_with_load(&report, (cycles - cycles_before) as f64);
-        cycles_before = cycles;
-        let reload =
-            args.restart_every > 0 && second % args.restart_every == 0 && second < args.seconds;
-        println!(
-            "{:>4}/{:<2} {:>7} {:>5} {:>24} {:>18} {:>10} {:>8} {:>11} {:>9}{}",
-            format!("{second}s"),
-            args.seconds,
-            cycles,
-            running.backend.live_sockets(),
-            with_stat(&report, "connections.closed_websockets", |s| s.evictions),
-            with_stat(&report, "players.players", |s| s.expirations),
-            len_cap(&report, "chat.pending"),
-            report.find("bus").and_then(Report::len).unwrap_or(0),
-            bytes(report.heap_bytes() as u64),
-            server::rss_bytes().map_or("-".into(), bytes),
-            if reload { "  reload" } else { "" },
-        );
-        if reload {
-            running.backend.restart().await;
-        }
-    }
-
-    stop.cancel();
-    while clients.join_next().await.is_some() {}
-    // Let the last disconnects reach the services.
-    let settle = Instant::now();
-    while running.backend.live_sockets() > 0 && settle.elapsed() < Duration::from_secs(2) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let report = running.backend.report();
-    let (logged, dropped) = running.backend.chat_log();
-    println!(
-        "\n{} cycles ({} lines echoed, {} failed) in {:.1} s; {} frames served; chat log {} written, {} lines dropped",
-        counters.cycles.load(Ordering::Relaxed),
-        counters.echoes.load(Ordering::Relaxed),
-        counters.failures.load(Ordering::Relaxed),
-        start.elapsed().as_secs_f64(),
-        running.traffic.frames.load(Ordering::Relaxed),
-        bytes(logged),
-        dropped,
-    );
-    println!("\nmemory report, load stopped:\n{report}");
-    let growing = watch.verdict();
-    if growing.is_empty() {
-        println!(
-            "GrowthWatch: nothing grew under constant load over the last {} seconds",
-            watch.samples()
-        );
-    } else {
-        println!("GrowthWatch: growing under constant load (the leak signature):");
-        for g in growing {
+    // The load runs until `--seconds` are over, or until Ctrl-C: then the
+    // generated shutdown runs at once, in order, and prints its report (a
+    // second Ctrl-C cuts it short).
+    let load = async {
+        let counters = Arc::new(load::Counters::default());
+        let stop = CancellationToken::new();
+        let mut clients =
+            load::spawn_paced(addr, args.clients, args.rate, Arc::clone(&counters), stop.clone());
+        let mut watch = GrowthWatch::new(args.seconds.saturating_sub(2).clamp(4, 12) as usize);
+        let start = Instant::now();
+        let mut cycles_before = 0;
+        for second in 1..=args.seconds {
+            tokio::time::sleep_until((start + Duration::from_secs(second)).into()).await;
+            let report = running.backend.report();
+            let cycles = counters.cycles.load(Ordering::Relaxed);
+            watch.observe_with_load(&report, (cycles - cycles_before) as f64);
+            cycles_before = cycles;
+            let reload =
+                args.restart_every > 0 && second % args.restart_every == 0 && second < args.seconds;
             println!(
-                "  {:<34} {:?} {} -> {} (+{}/s)",
-                g.field,
-                g.metric,
-                g.from,
-                g.to,
-                rate(g.per_sample)
+                "{:>4}/{:<2} {:>7} {:>5} {:>24} {:>18} {:>10} {:>8} {:>11} {:>9}{}",
+                format!("{second}s"),
+                args.seconds,
+                cycles,
+                running.backend.live_sockets(),
+                with_stat(&report, "connections.closed_websockets", |s| s.evictions),
+                with_stat(&report, "players.players", |s| s.expirations),
+                len_cap(&report, "chat.pending"),
+                report.find("bus").and_then(Report::len).unwrap_or(0),
+                bytes(report.heap_bytes() as u64),
+                server::rss_bytes().map_or("-".into(), bytes),
+                if reload { "  reload" } else { "" },
             );
+            if reload {
+                running.backend.restart().await;
+            }
         }
+
+        stop.cancel();
+        while clients.join_next().await.is_some() {}
+        // Let the last disconnects reach the services.
+        let settle = Instant::now();
+        while running.backend.live_sockets() > 0 && settle.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let report = running.backend.report();
+        let (logged, dropped) = running.backend.chat_log();
+        println!(
+            "\n{} cycles ({} lines echoed, {} failed) in {:.1} s; {} frames served; chat log {} written, {} lines dropped",
+            counters.cycles.load(Ordering::Relaxed),
+            counters.echoes.load(Ordering::Relaxed),
+            counters.failures.load(Ordering::Relaxed),
+            start.elapsed().as_secs_f64(),
+            running.traffic.frames.load(Ordering::Relaxed),
+            bytes(logged),
+            dropped,
+        );
+        println!("\nmemory report, load stopped:\n{report}");
+        let growing = watch.verdict();
+        if growing.is_empty() {
+            println!(
+                "GrowthWatch: nothing grew under constant load over the last {} seconds",
+                watch.samples()
+            );
+        } else {
+            println!("GrowthWatch: growing under constant load (the leak signature):");
+            for g in growing {
+                println!(
+                    "  {:<34} {:?} {} -> {} (+{}/s)",
+                    g.field,
+                    g.metric,
+                    g.from,
+                    g.to,
+                    rate(g.per_sample)
+                );
+            }
+        }
+    };
+    let interrupted = tokio::select! {
+        () = load => None,
+        report = running.backend.shutdown_on_signal() => Some(report),
+    };
+    match interrupted {
+        None => println!("\nshutdown:\n{}", running.stop().await),
+        Some(report) => println!("\ninterrupted: shutdown on signal:\n{report}"),
     }
-    println!("\nshutdown:\n{}", running.stop().await);
     Ok(())
 }
 

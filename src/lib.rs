@@ -12,8 +12,9 @@ pub use leakproof_runtime::nats;
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, BuildError, Builder, Cancel, Clock, DeepHeap,
     EventBus, Evict, EvictReason, Fifo, Growth, GrowthWatch, Guarded, KeepIf, KeyOnly, Kind,
-    Lifecycle, Lru, ManualClock, MemoryReport, Metric, Policy, Reject, Rejected, Report, Seen,
-    SharedReads, ShutdownReport, Sieve, Subscription, Subscriptions, SystemClock, Unsubscribe,
+    Lifecycle, Lru, ManualClock, MemoryReport, Metric, Policy, Reject, Rejected, Reloadable,
+    Report, Seen, SharedReads, ShutdownReport, Sieve, Subscription, Subscriptions, SystemClock,
+    Unsubscribe,
 };
 #[cfg(feature = "tokio")]
 pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};
@@ -23,8 +24,8 @@ pub mod prelude {
     pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
     pub use leakproof_runtime::{
         BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, DeepHeap, EventBus, Evict,
-        EvictReason, GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Report,
-        ShutdownReport, Subscription, Subscriptions, Unsubscribe,
+        EvictReason, GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Reloadable,
+        Report, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
     pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};

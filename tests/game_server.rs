@@ -72,6 +72,15 @@ async fn metrics_endpoint_serves_the_report_while_clients_churn() {
     assert!(evicted.is_some_and(|v| v >= 300.0), "{body}");
     let shutdown = running.stop().await;
     assert!(shutdown.contains("event bus subscribers left: 0"), "{shutdown}");
+    // The composition root's generated shutdown, in order: the reloadable
+    // chat first (its flusher's last lines reach the logger), the logger
+    // last, its hook (drain and join the writer) after everything.
+    assert!(shutdown.starts_with("shutdown of Guarded: clean"), "{shutdown}");
+    let position =
+        |step: &str| shutdown.lines().position(|line| line.split_whitespace().nth(1) == Some(step));
+    let order = ["chat", "chat.tasks", "players", "connections", "logger", "logger.on_shutdown"]
+        .map(|step| position(step).unwrap_or_else(|| panic!("no step {step}:\n{shutdown}")));
+    assert!(order.is_sorted(), "{order:?}\n{shutdown}");
 }
 
 /// Subscribers on the bus after `restarts` hot reloads, minus before.

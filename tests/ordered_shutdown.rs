@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leakproof::prelude::*;
-use leakproof::{Outcome, StepKind};
+use leakproof::{Outcome, Report, StepKind};
 use tokio::time::{Instant, sleep};
 
 /// What happened, in order.
@@ -526,4 +526,56 @@ async fn components_behind_tokio_locks_and_in_collections_are_ordered() {
     // The newest member first, each member's task before its hook, and the
     // slower w1 done before w0 starts.
     assert_eq!(journal.entries(), ["w1", "w1.hook", "w0", "w0.hook"]);
+}
+
+mod reload {
+    use super::*;
+
+    #[lifecycle]
+    pub struct Chat {
+        pub generation: usize,
+        #[subscription]
+        pub on_line: Subscription,
+        #[task]
+        pub flusher: TaskHandle,
+    }
+
+    #[lifecycle]
+    pub struct Server {
+        #[shutdown]
+        pub chat: Reloadable<Chat>,
+    }
+}
+
+/// A hot reload through `Reloadable`: the old instance is shut down
+/// gracefully (its task awaited), the new one is what the server's own
+/// shutdown and memory report reach.
+#[tokio::test(start_paused = true)]
+async fn a_reloadable_field_shuts_down_the_instance_current_at_the_time() {
+    use reload::*;
+    let bus = EventBus::new();
+    let journal = Journal::default();
+    let start = |generation: usize, name: &'static str| {
+        Arc::new(Chat {
+            generation,
+            on_line: bus.subscribe(|_: &u8| {}),
+            flusher: slow_to_stop(&journal, name, Duration::from_millis(10)),
+        })
+    };
+    let server = Server { chat: Reloadable::new(start(1, "first")) };
+    let first = Arc::downgrade(&server.chat.current());
+
+    let report = server.chat.reload(start(2, "second"), Duration::from_secs(1)).await;
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(journal.entries(), ["first"], "the old flusher was awaited");
+    assert!(first.upgrade().is_none(), "nothing keeps the old instance");
+    assert_eq!(server.chat.current().generation, 2);
+    assert_eq!(bus.subscriber_count::<u8>(), 1);
+    assert_eq!(server.memory_report().find("chat.on_line").and_then(Report::len), Some(1));
+
+    let report = server.shutdown_graceful(Duration::from_secs(1)).await;
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(journal.entries(), ["first", "second"]);
+    assert_eq!(bus.subscriber_count::<u8>(), 0);
+    assert!(server.is_shut_down());
 }

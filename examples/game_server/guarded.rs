@@ -4,15 +4,15 @@
 //! so a restart leaves nothing behind.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use leakproof::prelude::*;
-use leakproof::{Report, TaskSet};
+use leakproof::{Reloadable, Report, TaskSet};
 
 use crate::logger::ChatLogger;
 use crate::server::{
     Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
-    chat_text, current, deliver_to_room, lock, swap,
+    chat_text, deliver_to_room, lock,
 };
 
 /// One open socket.
@@ -269,18 +269,31 @@ fn flush(chat: &Weak<ChatService>, bus: &EventBus) {
 }
 
 /// The composition root: the shared bus, the long-lived services, and the
-/// ones a hot reload replaces. Shutdown order: the reloadable services
-/// (their last chat lines reach the logger), then connections, then the
-/// logger, which drains and joins its writer.
+/// one a hot reload replaces. Its shutdown is generated like every other's:
+/// fields in reverse declaration order, each awaited before the next. So
+/// the declaration order below is the shutdown order read bottom-up: the
+/// reloadable chat first (its flusher hands its last lines to the logger),
+/// then players, presence and connections, and the logger last, which
+/// drains its queue and joins its writer once nothing feeds it any more.
+#[lifecycle]
 pub struct Guarded {
+    /// Shut down last: drains and joins its writer.
+    #[shutdown]
+    logger: Arc<ChatLogger>,
+    #[shutdown]
+    connections: Arc<ConnectionManager>,
+    #[cfg(feature = "nats")]
+    #[shutdown]
+    presence: Option<crate::presence::Presence>,
+    #[shutdown]
+    players: Arc<PlayerCache>,
+    /// Replaced by every hot reload; shut down first.
+    #[shutdown]
+    chat: Reloadable<ChatService>,
+    /// Every service's subscriptions live here; each service unsubscribes
+    /// its own, so the bus is empty once the shutdown is over.
     bus: EventBus,
     config: Config,
-    connections: Arc<ConnectionManager>,
-    logger: Arc<ChatLogger>,
-    chat: RwLock<Arc<ChatService>>,
-    players: Arc<PlayerCache>,
-    #[cfg(feature = "nats")]
-    presence: Option<crate::presence::Presence>,
 }
 
 impl Guarded {
@@ -296,7 +309,7 @@ impl Guarded {
             None => None,
         };
         Ok(Guarded {
-            chat: RwLock::new(chat),
+            chat: Reloadable::new(chat),
             players,
             bus,
             config,
@@ -305,6 +318,12 @@ impl Guarded {
             #[cfg(feature = "nats")]
             presence,
         })
+    }
+
+    /// The shutdown report, and the one figure it cannot show: subscribers
+    /// left on the bus.
+    fn summary(&self, report: &leakproof::ShutdownReport) -> String {
+        format!("{report}event bus subscribers left: {}\n", self.bus.total_subscribers())
     }
 }
 
@@ -342,9 +361,8 @@ impl Backend for Guarded {
     async fn restart(&self) {
         let grace = self.config.grace;
         let connections = Arc::clone(&self.connections);
-        let chat =
-            swap(&self.chat, ChatService::start(&self.bus, &self.config, || connections.rooms()));
-        let report = chat.shutdown_graceful(grace).await;
+        let fresh = ChatService::start(&self.bus, &self.config, || connections.rooms());
+        let report = self.chat.reload(fresh, grace).await;
         if !report.is_clean() {
             eprintln!("restart: {report}");
         }
@@ -355,34 +373,14 @@ impl Backend for Guarded {
     }
 
     fn report(&self) -> Report {
-        let mut fields = vec![
-            self.connections.memory_report().named("connections"),
-            current(&self.chat).memory_report().named("chat"),
-            self.players.memory_report().named("players"),
-            self.logger.memory_report().named("logger"),
-        ];
-        #[cfg(feature = "nats")]
-        if let Some(presence) = &self.presence {
-            fields.push(presence.memory_report().named("presence"));
-        }
-        fields.push(self.bus.memory_report().named("bus"));
-        Report::structure::<Self>("GameServer", fields)
+        self.memory_report().named("GameServer")
     }
 
     async fn shutdown(&self) -> String {
-        let grace = self.config.grace;
-        let mut out = String::new();
-        let chat = current(&self.chat).shutdown_graceful(grace).await;
-        let players = self.players.shutdown_graceful(grace).await;
-        out.push_str(&format!("chat: {chat}\nplayers: {players}\n"));
-        #[cfg(feature = "nats")]
-        if let Some(presence) = &self.presence {
-            out.push_str(&format!("presence: {}\n", presence.shutdown(grace).await));
-        }
-        let connections = self.connections.shutdown_graceful(grace).await;
-        let logger = self.logger.shutdown_graceful(grace).await;
-        out.push_str(&format!("connections: {connections}\nlogger: {logger}\n"));
-        out.push_str(&format!("event bus subscribers left: {}\n", self.bus.total_subscribers()));
-        out
+        self.summary(&self.shutdown_graceful(self.config.grace).await)
+    }
+
+    async fn shutdown_on_signal(&self) -> String {
+        self.summary(&leakproof::shutdown_on_signal(self, self.config.grace).await)
     }
 }

@@ -4,16 +4,16 @@
 //! restart or shutdown unsubscribes it; the audited server relied on
 //! someone remembering to.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use leakproof::nats::{NatsSubscription, async_nats};
 use leakproof::prelude::*;
-use leakproof::{Report, TaskSet};
+use leakproof::{Reloadable, TaskSet};
 use tokio::sync::mpsc;
 
-use crate::server::{Connected, Disconnected, current, swap};
+use crate::server::{Connected, Disconnected};
 
 /// Joins and leaves waiting to be published; a stalled broker costs
 /// dropped presence updates, not memory.
@@ -97,38 +97,35 @@ impl PresenceService {
 }
 
 /// The game server's handle on presence: the client and the current
-/// (restartable) service.
+/// (restartable) service. Its generated shutdown stops the service, then
+/// its hook waits until the broker has the `UNSUB`.
+#[lifecycle(on_shutdown = Self::flush)]
 pub struct Presence {
     client: async_nats::Client,
-    service: RwLock<Arc<PresenceService>>,
+    #[shutdown]
+    service: Reloadable<PresenceService>,
 }
 
 impl Presence {
     pub async fn connect(bus: &EventBus, url: &str) -> std::io::Result<Self> {
         let client = async_nats::connect(url).await.map_err(std::io::Error::other)?;
         let service = PresenceService::start(&client, bus).await.map_err(std::io::Error::other)?;
-        Ok(Presence { client, service: RwLock::new(service) })
-    }
-
-    fn current(&self) -> Arc<PresenceService> {
-        current(&self.service)
+        Ok(Presence { client, service: Reloadable::new(service) })
     }
 
     pub async fn restart(&self, bus: &EventBus, grace: Duration) {
         match PresenceService::start(&self.client, bus).await {
             Ok(fresh) => {
-                swap(&self.service, fresh).stop(&self.client, grace).await;
+                self.service.replace(fresh).stop(&self.client, grace).await;
             }
             // The running service stays; the next reload tries again.
             Err(e) => eprintln!("presence: restart failed, keeping the running service: {e}"),
         }
     }
 
-    pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
-        self.current().stop(&self.client, grace).await
-    }
-
-    pub fn memory_report(&self) -> Report {
-        self.current().memory_report()
+    /// After the service's own steps: the `UNSUB` reaches the broker.
+    async fn flush(&self) {
+        self.service.current().feed.closed().await;
+        let _ = self.client.flush().await;
     }
 }

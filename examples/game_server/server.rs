@@ -121,6 +121,9 @@ pub trait Backend: Send + Sync + 'static {
     fn report(&self) -> Report;
     /// Shuts every service down; returns what it did, for printing.
     fn shutdown(&self) -> impl Future<Output = String> + Send;
+    /// Waits for Ctrl-C (SIGINT or SIGTERM), then shuts every service down;
+    /// returns what it did, for printing.
+    fn shutdown_on_signal(&self) -> impl Future<Output = String> + Send;
 }
 
 /// Locks a mutex; a handler that panicked while holding it (the bus

@@ -297,6 +297,11 @@ impl Backend for Unguarded {
         )
     }
 
+    async fn shutdown_on_signal(&self) -> String {
+        let _ = tokio::signal::ctrl_c().await;
+        self.shutdown().await
+    }
+
     async fn shutdown(&self) -> String {
         current(&self.chat).shutdown();
         self.players.shutdown();

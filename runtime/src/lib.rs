@@ -30,8 +30,8 @@ pub use events::EventBus;
 #[cfg(feature = "tokio")]
 pub use lifecycle::shutdown_on_signal;
 pub use lifecycle::{
-    Cancel, Lifecycle, Outcome, ShutdownCtx, ShutdownReport, Step, StepKind, Subscription,
-    Subscriptions, Unsubscribe,
+    Cancel, Lifecycle, Outcome, Reloadable, ShutdownCtx, ShutdownReport, Step, StepKind,
+    Subscription, Subscriptions, Unsubscribe,
 };
 pub use report::{DeepHeap, Growth, GrowthWatch, Kind, MemoryReport, Metric, Report, Seen};
 #[cfg(feature = "tokio")]

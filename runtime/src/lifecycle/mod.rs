@@ -11,6 +11,7 @@ mod field;
 mod graceful;
 mod hook;
 mod isolate;
+mod reloadable;
 mod report;
 #[cfg(feature = "tokio")]
 mod signal;
@@ -20,6 +21,7 @@ pub use ctx::{ShutdownCtx, Stopper};
 pub use field::{Field, NestedField, SubscriptionField, TaskField};
 pub use graceful::{Graceful, Ordered, StepFuture, Unordered, Walk};
 pub use hook::{AsyncHook, AsyncTag, HookCall, HookFuture, HookOutput, HookRun, SyncHook, SyncTag};
+pub use reloadable::Reloadable;
 pub use report::{Outcome, ShutdownReport, Step, StepKind};
 #[cfg(feature = "tokio")]
 pub use signal::shutdown_on_signal;
