@@ -51,7 +51,8 @@ fn expect_string(expr: &Expr, key: &str, example: &str) -> darling::Result<Strin
 pub struct LifecycleArgs {
     #[darling(rename = "crate")]
     pub krate: Option<Path>,
-    /// A `fn(&self)` run first by `shutdown()`: `on_shutdown = Self::flush`.
+    /// A method run by `shutdown()` after the fields: `on_shutdown = Self::flush`;
+    /// a `fn(&self)`, one returning `Result<(), E>`, or an `async fn`.
     pub on_shutdown: Option<Hook>,
     /// Whether a `Drop` impl is generated.
     pub drop: Option<SpannedValue<DropMode>>,
