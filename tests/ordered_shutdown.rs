@@ -491,6 +491,22 @@ async fn a_component_that_is_not_sync_falls_back_to_the_synchronous_walk() {
     assert!(report.is_clean(), "{report}");
     assert_eq!(journal.entries(), ["work"], "its task was awaited");
     assert_eq!(bus.subscriber_count::<u8>(), 0);
+
+    // Its tasks are awaited within the same deadline; one that ignores
+    // cancellation is aborted and named.
+    #[lifecycle]
+    struct LocalStuck {
+        owner: std::rc::Rc<()>,
+        #[task]
+        stuck: TaskHandle,
+    }
+    let local = LocalStuck { owner: std::rc::Rc::new(()), stuck: stubborn("stuck") };
+    let started = Instant::now();
+    let report = local.shutdown_graceful(Duration::from_millis(300)).await;
+    assert_eq!(report.step("stuck").unwrap().outcome, Outcome::TimedOut(vec!["stuck".into()]));
+    assert_eq!(report.tasks_aborted(), 1);
+    assert!(started.elapsed() <= Duration::from_millis(300));
+    assert_eq!(std::rc::Rc::strong_count(&local.owner), 1);
 }
 
 /// Components behind a tokio lock and in a `Vec` are awaited in order too.

@@ -152,24 +152,26 @@ impl Graceful {
             Ok(None) => Outcome::AlreadyDone,
             Ok(Some((cancelled, stopper))) => {
                 self.report().tasks_cancelled += cancelled;
-                match within(stopper.finished, deadline, &self.shared.hurry).await {
-                    Some(()) => Outcome::Done(task_summary(cancelled, &[])),
-                    None => self.abort(cancelled, stopper.abort),
-                }
+                let late = match within(stopper.finished, deadline, &self.shared.hurry).await {
+                    Some(()) => None,
+                    None => self.abort_late(stopper.abort),
+                };
+                late.unwrap_or_else(|| Outcome::Done(task_summary(cancelled, &[])))
             }
         };
         self.record(field, StepKind::Task, outcome, began);
     }
 
-    /// Aborts what outlived a step's grace: the outcome that names it.
-    fn abort(&self, cancelled: usize, abort: Box<dyn FnOnce() -> Vec<String> + Send>) -> Outcome {
+    /// Aborts what outlived a step's grace: the outcome that names it, or
+    /// `None` when it finished in the instant between the deadline and the
+    /// abort.
+    fn abort_late(&self, abort: Box<dyn FnOnce() -> Vec<String> + Send>) -> Option<Outcome> {
         match catch_unwind(AssertUnwindSafe(abort)) {
-            Err(panic) => Outcome::Failed(panic_message(&*panic)),
-            // Finished in the instant between the deadline and the abort.
-            Ok(names) if names.is_empty() => Outcome::Done(task_summary(cancelled, &[])),
+            Err(panic) => Some(Outcome::Failed(panic_message(&*panic))),
+            Ok(names) if names.is_empty() => None,
             Ok(names) => {
                 self.report().tasks_aborted += names.len();
-                Outcome::TimedOut(names)
+                Some(Outcome::TimedOut(names))
             }
         }
     }
@@ -416,17 +418,14 @@ pub(crate) fn fallback<'a, T: Lifecycle + ?Sized>(this: &T, ctx: Graceful) -> St
     Box::pin(async move {
         for (index, stopper) in waiting {
             let index = first + index;
-            if within(stopper.finished, ctx.deadline, &ctx.shared.hurry).await.is_none() {
-                let began = Instant::now();
-                let cancelled = 0;
-                let outcome = ctx.abort(cancelled, stopper.abort);
-                if !matches!(outcome, Outcome::Done(_)) {
-                    let mut report = ctx.report();
-                    if let Some(step) = report.steps.get_mut(index) {
-                        step.outcome = outcome;
-                        step.took += began.elapsed();
-                    }
-                }
+            let waited = Instant::now();
+            if within(stopper.finished, ctx.deadline, &ctx.shared.hurry).await.is_some() {
+                continue;
+            }
+            let Some(outcome) = ctx.abort_late(stopper.abort) else { continue };
+            if let Some(step) = ctx.report().steps.get_mut(index) {
+                step.outcome = outcome;
+                step.took += waited.elapsed();
             }
         }
     })
