@@ -4,6 +4,9 @@
 //! - `plain`: the structs with no attributes;
 //! - `lifecycle`: the same structs under `#[lifecycle]` (bounded, unbounded,
 //!   subscription and plain fields, so every generator runs);
+//! - `audit`: under `#[lifecycle]` with no teardown field (the subscription
+//!   is a plain `u64`): the bound rewrite, the audit and the report;
+//! - `report`: `#[derive(MemoryReport)]` alone, on the unannotated fields;
 //! - `serde`: the same structs with `#[derive(Serialize, Deserialize)]`.
 //!
 //! Medians of 5 runs each, after one warm-up build of the dependencies.
@@ -32,7 +35,8 @@ fn fields(kind: &str) -> String {
         ("", "label: Option<String>"),
     ];
     for (attr, field) in lines {
-        if kind == "lifecycle" {
+        let annotated = kind == "lifecycle" || (kind == "audit" && !attr.contains("subscription"));
+        if annotated {
             let _ = writeln!(out, "    {attr} pub {field},");
         } else {
             // The other crates cannot hold a `Subscription` (no serde impl).
@@ -46,7 +50,9 @@ fn generate(root: &Path, kind: &str, workspace: &Path) -> PathBuf {
     let dir = root.join(kind);
     std::fs::create_dir_all(dir.join("src")).expect("create bench crate");
     let deps = match kind {
-        "lifecycle" => format!("leakproof = {{ path = {:?} }}", workspace.display().to_string()),
+        "lifecycle" | "audit" | "report" => {
+            format!("leakproof = {{ path = {:?} }}", workspace.display().to_string())
+        }
         "serde" => "serde = { version = \"1\", features = [\"derive\"] }".to_string(),
         _ => String::new(),
     };
@@ -57,12 +63,13 @@ fn generate(root: &Path, kind: &str, workspace: &Path) -> PathBuf {
     .expect("write manifest");
     let mut src =
         String::from("#![allow(dead_code)]\nuse std::collections::{HashMap, HashSet, VecDeque};\n");
-    if kind == "lifecycle" {
+    if matches!(kind, "lifecycle" | "audit" | "report") {
         src.push_str("use leakproof::prelude::*;\n");
     }
     for i in 0..STRUCTS {
         let attr = match kind {
-            "lifecycle" => "#[lifecycle]\n",
+            "lifecycle" | "audit" => "#[lifecycle]\n",
+            "report" => "#[derive(MemoryReport)]\n",
             "serde" => "#[derive(serde::Serialize, serde::Deserialize)]\n",
             _ => "",
         };
@@ -97,7 +104,7 @@ fn main() {
         Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
     let root = workspace.join("target/compile-bench");
     let target = root.join("target");
-    let kinds = ["plain", "lifecycle", "serde"];
+    let kinds = ["plain", "lifecycle", "audit", "report", "serde"];
     let dirs: Vec<_> = kinds.iter().map(|kind| generate(&root, kind, &workspace)).collect();
     for dir in &dirs {
         check(dir, &target); // dependencies, once
@@ -111,6 +118,8 @@ fn main() {
     for (kind, time) in &results {
         println!("  {kind:<10} {:>7.2} s", time.as_secs_f64());
     }
-    let (lifecycle, serde) = (results[1].1.as_secs_f64(), results[2].1.as_secs_f64());
-    println!("  lifecycle / serde = {:.2}", lifecycle / serde);
+    let serde = results[4].1.as_secs_f64();
+    for (kind, time) in &results[1..4] {
+        println!("  {kind} / serde = {:.2}", time.as_secs_f64() / serde);
+    }
 }

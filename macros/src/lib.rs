@@ -12,6 +12,8 @@ mod expand;
 mod model;
 
 #[cfg(test)]
+mod budget;
+#[cfg(test)]
 mod never_panic;
 
 use proc_macro::TokenStream;

@@ -6,6 +6,7 @@ pub use crate::lifecycle::{
     AsyncHook, Cancel, Field, Graceful, HookCall, Lifecycle, Ordered, ShutdownCtx, StepFuture,
     SyncHook, Unordered, Unsubscribe, Walk,
 };
+pub use crate::report::node;
 pub use crate::report::{
     DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,
     ViaDeepReport, ViaMemoryReport,

@@ -4,6 +4,9 @@
 //!   release (a subscription, a task, a nested component);
 //! - a field with no bound attribute must not be a growable collection.
 //!
+//! A field whose type settles a question as written (a primitive, `String`,
+//! a std collection of those: see `model::known`) is not asked it.
+//!
 //! Each assertion is a trait of its own, declared where it is used, whose
 //! `on_unimplemented` message names the field as plain text. (Naming it
 //! through a marker type instead prints the type's path whenever two structs
@@ -14,7 +17,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Bound, Container, Field, Teardown};
+use crate::model::{Bound, Container, Field, Teardown, known};
 
 /// One kind of assertion: what it probes and what its message says.
 struct Rule {
@@ -65,11 +68,14 @@ pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
         if field.ident.is_none() || field.teardown == Teardown::Skip {
             continue;
         }
-        if field.teardown == Teardown::None {
+        if field.teardown == Teardown::None && !known::holds_no_resource(&field.ty) {
             out.push(assertion(&teardown, owner, field, &private));
         }
         // A shared handle's growth is its owner's to declare.
-        if matches!(field.bound, Bound::Undeclared) && field.teardown != Teardown::Shared {
+        if matches!(field.bound, Bound::Undeclared)
+            && field.teardown != Teardown::Shared
+            && !known::is_plain(&field.ty)
+        {
             out.push(assertion(&bound, owner, field, &private));
         }
     }

@@ -13,7 +13,8 @@ use syn::{
 };
 
 use super::fallback;
-use super::report::{Depth, field_node, impls, with_node};
+use super::report::{Depth, Known, field_node, impls, known_node, with_node};
+use crate::model::known;
 
 #[derive(FromDeriveInput)]
 #[darling(attributes(report), supports(struct_any, enum_any), forward_attrs(bounded, unbounded))]
@@ -196,6 +197,9 @@ fn nodes(
         };
         out.push(match &field.with {
             Some(with) => with_node(with, &place, &label, krate),
+            None if known::is_plain(&field.ty) => {
+                known_node(&place, &label, krate, depth, Known::Plain)
+            }
             None => field_node(&place, &label, krate, depth),
         });
     }

@@ -42,7 +42,9 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
             let identity = bounded::identity_check(b);
             let cap = bounded::cap_check(b);
             checks.push(quote!(#(#cfgs)* { #identity }));
-            items.push(quote!(#(#cfgs)* const _: () = { #cap };));
+            if !cap.is_empty() {
+                items.push(quote!(#(#cfgs)* #cap));
+            }
             let name = model.name().unwrap_or_default();
             let guard = bounded::guard_ident(b, &owner, Some(&name), generic);
             if let Some(guard) = &guard {

@@ -9,15 +9,18 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Bound, Container, FieldReport, Teardown};
+use crate::model::{Bound, Container, Field, FieldReport, Teardown, known};
 
 /// Which report a generated method builds.
 #[derive(Clone, Copy)]
 pub enum Depth {
     /// `memory_report`: O(fields).
     Shallow,
-    /// `deep_report_in`: walks elements, sharing `__leakproof_seen`.
+    /// `deep_node`: walks elements, sharing `__leakproof_seen`.
     Deep,
+    /// Either, chosen at run time by `__leakproof_seen: Option<&mut Seen>`:
+    /// one body serves both impls when their bounds are the same.
+    Either,
 }
 
 /// The expression reporting the field at `place` (`self.name`, or a
@@ -35,8 +38,63 @@ pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) 
             use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
             (&&&#private::Reporter(&#place)).deep_field_report(__leakproof_seen)
         },
+        Depth::Either => quote! {
+            #[allow(unused_imports)]
+            use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+            (&&&#private::Reporter(&#place)).node(__leakproof_seen.as_deref_mut())
+        },
     };
     quote!({ #call }.named(#label))
+}
+
+/// What the macro knows of a field's type without asking the compiler.
+#[derive(Clone, Copy)]
+pub enum Known {
+    /// A plain type: `MemoryReport` and `DeepHeap` both, called directly.
+    Plain,
+    /// A rewritten bounded collection (not behind a wrapper): `MemoryReport`
+    /// for any element type; `DeepHeap` only if its elements have it, so
+    /// the deep walk still asks unless they are plain.
+    Bounded { plain_elements: bool },
+}
+
+impl Known {
+    pub fn of(field: &Field) -> Option<Known> {
+        if known::is_plain(&field.ty) {
+            return Some(Known::Plain);
+        }
+        let Bound::Bounded(bounded) = &field.bound else { return None };
+        let collection = bounded.collection.as_ref()?;
+        (collection.written == field.ty).then(|| Known::Bounded {
+            plain_elements: collection.elements.iter().all(known::is_plain),
+        })
+    }
+}
+
+/// The node for a field whose type is known: the trait methods called
+/// directly, with no probe (see `Known`).
+pub fn known_node(
+    place: &TokenStream,
+    label: &str,
+    krate: &Path,
+    depth: Depth,
+    known: Known,
+) -> TokenStream {
+    let private = quote!(#krate::__private);
+    match (depth, known) {
+        (Depth::Shallow, _) => {
+            quote!(#private::MemoryReport::memory_report(&#place).named(#label))
+        }
+        (Depth::Deep, Known::Plain | Known::Bounded { plain_elements: true }) => {
+            quote!(#private::DeepHeap::deep_node(&#place, __leakproof_seen).named(#label))
+        }
+        (Depth::Either, Known::Plain | Known::Bounded { plain_elements: true }) => {
+            quote!(#private::node(&#place, __leakproof_seen.as_deref_mut()).named(#label))
+        }
+        (Depth::Deep | Depth::Either, Known::Bounded { plain_elements: false }) => {
+            field_node(place, label, krate, depth)
+        }
+    }
 }
 
 /// The node for a field reported by `#[report(with = path)]`: the user's
@@ -55,6 +113,43 @@ pub fn impls(
     body: impl Fn(Depth) -> TokenStream,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
+    if generics.0 == generics.1 {
+        // Same bounds for both: one body, which reports shallowly or walks
+        // deep as asked, instead of two copies of every field's node.
+        let body = body(Depth::Either);
+        let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
+        return quote! {
+            #[automatically_derived]
+            impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
+                fn memory_report(&self) -> #private::Report {
+                    Self::__leakproof_report(self, ::core::option::Option::None)
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #private::DeepHeap for #name #ty_generics #where_clause {
+                fn deep_heap(&self, __leakproof_seen: &mut #private::Seen) -> usize {
+                    #private::DeepHeap::deep_node(self, __leakproof_seen).heap_bytes()
+                }
+
+                fn deep_node(&self, __leakproof_seen: &mut #private::Seen) -> #private::Report {
+                    Self::__leakproof_report(self, ::core::option::Option::Some(__leakproof_seen))
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #name #ty_generics #where_clause {
+                #[doc(hidden)]
+                #[allow(unused_mut, unused_variables)]
+                fn __leakproof_report(
+                    &self,
+                    mut __leakproof_seen: ::core::option::Option<&mut #private::Seen>,
+                ) -> #private::Report {
+                    #body
+                }
+            }
+        };
+    }
     let (shallow, deep) = (body(Depth::Shallow), body(Depth::Deep));
     let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
     let (deep_impl_generics, _, deep_where_clause) = generics.1.split_for_impl();
@@ -91,7 +186,10 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
             let node = match &field.report {
                 FieldReport::Skip => return None,
                 FieldReport::With(with) => with_node(with, &quote!(self.#ident), &label, krate),
-                FieldReport::Default => field_node(&quote!(self.#ident), &label, krate, depth),
+                FieldReport::Default => match Known::of(field) {
+                    Some(known) => known_node(&quote!(self.#ident), &label, krate, depth, known),
+                    None => field_node(&quote!(self.#ident), &label, krate, depth),
+                },
             };
             let cfgs = &field.cfgs;
             // The reviewed reason is what an operator needs most, so it wins

@@ -115,9 +115,11 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let hook = hook_call(quote!(self)).map(|call| quote!(__leakproof_ctx.hook(#call);));
     let graceful_hook =
         hook_call(quote!(__leakproof_this)).map(|call| quote!(__leakproof_ctx.hook(#call).await;));
-    // Without teardown fields or a hook there is nothing to await: the
-    // trait's default serves.
-    let graceful = (!fields.is_empty() || hook.is_some()).then(|| {
+    // With nothing to await (no task, no nested component, no hook that
+    // might be async), the trait's default walk is the same walk, in the
+    // same order: no async body is generated.
+    let awaits = fields.iter().any(|(_, f)| f.teardown != Teardown::Subscription);
+    let graceful = (awaits || hook.is_some()).then(|| {
         quote! {
             fn teardown_graceful<'__leakproof_a>(
                 &'__leakproof_a self,

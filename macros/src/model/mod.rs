@@ -6,6 +6,7 @@
 pub mod attrs;
 pub mod collection;
 pub mod field;
+pub mod known;
 
 use darling::ast::NestedMeta;
 use darling::{Error, FromMeta};

@@ -47,11 +47,27 @@ impl<T: ?Sized> Opaque for &Reporter<'_, T> {
 pub trait ViaDeep {
     /// The field's deep report.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
+    /// The field's deep report when walking (`Some`), else its report.
+    fn node(&self, seen: Option<&mut Seen>) -> Report;
 }
 
 impl<T: MemoryReport + DeepHeap> ViaDeep for &&Reporter<'_, T> {
     fn deep_field_report(&self, seen: &mut Seen) -> Report {
         self.0.deep_node(seen)
+    }
+    fn node(&self, seen: Option<&mut Seen>) -> Report {
+        node(self.0, seen)
+    }
+}
+
+/// A field that has both reports: the deep one when walking (`Some`), else
+/// the shallow one. What generated code calls for a field whose type it
+/// knows.
+#[doc(hidden)]
+pub fn node<T: MemoryReport + DeepHeap + ?Sized>(value: &T, seen: Option<&mut Seen>) -> Report {
+    match seen {
+        Some(seen) => value.deep_node(seen),
+        None => value.memory_report(),
     }
 }
 
@@ -60,10 +76,15 @@ impl<T: MemoryReport + DeepHeap> ViaDeep for &&Reporter<'_, T> {
 pub trait ViaDeepReport {
     /// The field's (shallow) report.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
+    /// The field's (shallow) report, walking or not.
+    fn node(&self, seen: Option<&mut Seen>) -> Report;
 }
 
 impl<T: MemoryReport + ?Sized> ViaDeepReport for &Reporter<'_, T> {
     fn deep_field_report(&self, _: &mut Seen) -> Report {
+        self.0.memory_report()
+    }
+    fn node(&self, _: Option<&mut Seen>) -> Report {
         self.0.memory_report()
     }
 }
@@ -72,10 +93,15 @@ impl<T: MemoryReport + ?Sized> ViaDeepReport for &Reporter<'_, T> {
 pub trait DeepOpaque {
     /// An unmeasured node for the field.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
+    /// An unmeasured node for the field, walking or not.
+    fn node(&self, seen: Option<&mut Seen>) -> Report;
 }
 
 impl<T: ?Sized> DeepOpaque for Reporter<'_, T> {
     fn deep_field_report(&self, _: &mut Seen) -> Report {
+        Report::leaf::<T>(0).unmeasured()
+    }
+    fn node(&self, _: Option<&mut Seen>) -> Report {
         Report::leaf::<T>(0).unmeasured()
     }
 }

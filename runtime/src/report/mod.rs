@@ -22,7 +22,7 @@ use crate::bounded::{BoundStats, Evict};
 
 pub use deep::{DeepHeap, Seen};
 pub use growth::{Growth, GrowthWatch, Metric};
-pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport};
+pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport, node};
 pub use layout::hash_table_bytes;
 
 /// A value that can say how big it is, cheaply.

@@ -1,0 +1,134 @@
+//! Types the macros recognise by how they are written, so the generated
+//! code can skip asking the compiler what it already knows: a field of a
+//! primitive type or `String` holds no teardown resource, cannot grow, and
+//! reports through `MemoryReport` and `DeepHeap` directly, with no probe.
+//!
+//! Why: each probe is a trait selection, and an audit probe is also a trait
+//! of its own (its message names the field); skipped for the fields whose
+//! type settles the question, they cost nothing (issue 18: the audit was half
+//! of a `#[lifecycle]` struct's compile time). The names are trusted as
+//! written, as `std`'s prelude names are everywhere: a crate that declares
+//! its own type called `String` or `u64` loses the audit on those fields.
+
+use syn::{GenericArgument, PathArguments, Type};
+
+/// Primitive and prelude types that own no teardown resource, never grow
+/// without bound, and implement `MemoryReport` and `DeepHeap`.
+const PLAIN: &[&str] = &[
+    "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+    "isize", "f32", "f64", "String",
+];
+
+/// The std collections whose elements the audit can judge by their types.
+const COLLECTIONS: &[&str] =
+    &["Vec", "VecDeque", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "BinaryHeap"];
+
+/// The single-segment name of a path type and its type arguments, if the
+/// type is written that way (`Option<String>`, `u64`).
+fn name_and_args(ty: &Type) -> Option<(String, Vec<&Type>)> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() || path.path.leading_colon.is_some() || path.path.segments.len() != 1 {
+        return None;
+    }
+    let segment = &path.path.segments[0];
+    let args = match &segment.arguments {
+        PathArguments::None => Vec::new(),
+        PathArguments::AngleBracketed(args) => {
+            let mut types = Vec::new();
+            for arg in &args.args {
+                match arg {
+                    GenericArgument::Type(ty) => types.push(ty),
+                    _ => return None,
+                }
+            }
+            types
+        }
+        PathArguments::Parenthesized(_) => return None,
+    };
+    Some((segment.ident.to_string(), args))
+}
+
+/// A plain type: a primitive, `String`, `()`, or an array or `Option` of
+/// plain types. It holds no teardown resource, cannot grow, and reports
+/// directly.
+pub fn is_plain(ty: &Type) -> bool {
+    match ty {
+        Type::Group(group) => is_plain(&group.elem),
+        Type::Paren(paren) => is_plain(&paren.elem),
+        Type::Tuple(tuple) => tuple.elems.is_empty(),
+        Type::Array(array) => is_plain(&array.elem),
+        _ => match name_and_args(ty) {
+            Some((name, args)) if args.is_empty() => PLAIN.contains(&name.as_str()),
+            Some((name, args)) if name == "Option" => args.len() == 1 && is_plain(args[0]),
+            _ => false,
+        },
+    }
+}
+
+/// A type that holds no teardown resource: a plain type, or a std
+/// collection of plain elements (`HashMap<u64, String>`). Such a collection
+/// may still grow: only the teardown probe can be skipped for it.
+pub fn holds_no_resource(ty: &Type) -> bool {
+    if is_plain(ty) {
+        return true;
+    }
+    match name_and_args(ty) {
+        Some((name, args)) => {
+            COLLECTIONS.contains(&name.as_str())
+                && !args.is_empty()
+                && args.iter().all(|arg| is_plain(arg))
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn plain_types_are_recognised_as_written() {
+        for ty in [
+            parse_quote!(u64),
+            parse_quote!(String),
+            parse_quote!(Option<String>),
+            parse_quote!([u8; 8]),
+            parse_quote!(()),
+            parse_quote!(Option<[f64; 2]>),
+        ] {
+            assert!(is_plain(&ty), "{}", quote::quote!(#ty));
+        }
+        for ty in [
+            parse_quote!(Vec<u8>),
+            parse_quote!(std::string::String),
+            parse_quote!(::core::primitive::u64),
+            parse_quote!(Option<Subscription>),
+            parse_quote!((u64, u64)),
+            parse_quote!(MyType),
+            parse_quote!(Option<u8, u8>),
+            parse_quote!(<T as Tr>::Out),
+        ] {
+            let ty: Type = ty;
+            assert!(!is_plain(&ty), "{}", quote::quote!(#ty));
+        }
+    }
+
+    #[test]
+    fn collections_of_plain_elements_hold_no_resource() {
+        let yes: [Type; 3] =
+            [parse_quote!(HashMap<u64, String>), parse_quote!(Vec<u8>), parse_quote!(u32)];
+        for ty in &yes {
+            assert!(holds_no_resource(ty), "{}", quote::quote!(#ty));
+        }
+        let no: [Type; 4] = [
+            parse_quote!(HashMap<u64, Subscription>),
+            parse_quote!(Vec<TaskHandle>),
+            parse_quote!(Mutex<Vec<u8>>),
+            parse_quote!(Vec),
+        ];
+        for ty in &no {
+            assert!(!holds_no_resource(ty), "{}", quote::quote!(#ty));
+        }
+    }
+}
