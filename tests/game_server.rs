@@ -52,6 +52,9 @@ async fn metrics_endpoint_serves_the_report_while_clients_churn() {
             "{family} missing from:\n{body}"
         );
     }
+    assert!(body.contains("# TYPE leakproof_build_info gauge"), "{body}");
+    assert!(samples.iter().any(|(name, _, value)| name == "leakproof_build_info" && *value == 1.0));
+    the_dashboard_uses_only_exported_metrics(&samples);
     let value = |family: &str, field: &str| prometheus::value(&samples, family, field);
     assert_eq!(value("leakproof_field_cap", "connections.closed_websockets"), Some(64.0));
     assert_eq!(value("leakproof_field_cap", "players.players"), Some(32.0));
@@ -112,4 +115,41 @@ async fn restarts_leave_the_bus_as_they_found_it_only_when_guarded() {
     assert_eq!(restart_growth(guarded, 5).await, 0);
     let unguarded = unguarded::Unguarded::new(small()).unwrap();
     assert_eq!(restart_growth(unguarded, 5).await, 5, "one forgotten handler per restart");
+}
+
+/// `contrib/grafana/leakproof.json` imports cleanly (the fields Grafana
+/// requires of a dashboard and of each panel) and queries only metric
+/// families a live server exports.
+fn the_dashboard_uses_only_exported_metrics(samples: &[prometheus::Sample]) {
+    let text = std::fs::read_to_string("contrib/grafana/leakproof.json").unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("the dashboard is JSON");
+    for key in ["title", "uid", "schemaVersion", "panels", "templating", "time"] {
+        assert!(!dashboard[key].is_null(), "the dashboard has no `{key}`");
+    }
+    let variables: Vec<&str> = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert!(variables.contains(&"instance") && variables.contains(&"struct"), "{variables:?}");
+    let exported: std::collections::HashSet<&str> =
+        samples.iter().map(|(name, _, _)| name.as_str()).collect();
+    let mut queried = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for key in ["id", "type", "title", "gridPos", "targets"] {
+            assert!(!panel[key].is_null(), "a panel has no `{key}`: {panel}");
+        }
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().expect("a PromQL expression");
+            let names = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|word| word.starts_with("leakproof_"));
+            for name in names {
+                queried += 1;
+                assert!(exported.contains(name), "the dashboard queries `{name}`, not exported");
+            }
+        }
+    }
+    assert!(queried >= 8, "only {queried} metric references");
 }

@@ -227,7 +227,7 @@ impl<B: Backend> Running<B> {
 async fn metrics<B: Backend>(State(app): State<Arc<App<B>>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        app.backend.report().to_prometheus(),
+        app.backend.report().to_prometheus() + &Report::prometheus_build_info(),
     )
 }
 

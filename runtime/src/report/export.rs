@@ -210,6 +210,27 @@ impl Report {
         out
     }
 
+    /// The `leakproof_build_info` family: one sample, always 1, labelled
+    /// with the version of leakproof exporting the series, so a fleet
+    /// dashboard or alert can tell versions apart. Append it once per
+    /// scrape, after the reports:
+    ///
+    /// ```
+    /// use leakproof_runtime::{BoundedSet, MemoryReport, Report};
+    ///
+    /// let closed: BoundedSet<u64> = BoundedSet::with_cap(16);
+    /// let body = closed.memory_report().named("closed").to_prometheus()
+    ///     + &Report::prometheus_build_info();
+    /// assert!(body.contains("leakproof_build_info{version=\""));
+    /// ```
+    pub fn prometheus_build_info() -> String {
+        let name = "leakproof_build_info";
+        format!(
+            "# HELP {name} The version of leakproof exporting these series; always 1.\n# TYPE {name} gauge\n{name}{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+
     /// Sets one `metrics` gauge per figure and field (the same names and
     /// labels as [`to_prometheus`](Self::to_prometheus)); counters are
     /// published as gauges holding the running total.
