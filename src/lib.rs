@@ -1,14 +1,21 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+#[doc(no_inline)]
 pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
+#[doc(no_inline)]
 pub use leakproof_runtime::audit::{TeardownResource, Unbounded};
+#[doc(no_inline)]
 pub use leakproof_runtime::bounded::{self as collections, MAX_CAP};
+#[doc(no_inline)]
 pub use leakproof_runtime::lifecycle::{self, Outcome, ShutdownCtx, Step, StepKind, Stopper};
 /// `Unsubscribe` for async-nats subscriptions (feature `nats`).
 #[cfg(feature = "nats")]
+#[doc(no_inline)]
 pub use leakproof_runtime::nats;
+#[doc(no_inline)]
 pub use leakproof_runtime::{
     BoundStats, BoundedDeque, BoundedMap, BoundedSet, BuildError, Builder, Cancel, Clock, DeepHeap,
     EventBus, Evict, EvictReason, Fifo, Growth, GrowthWatch, Guarded, KeepIf, KeyOnly, Kind,
@@ -17,17 +24,21 @@ pub use leakproof_runtime::{
     Unsubscribe,
 };
 #[cfg(feature = "tokio")]
+#[doc(no_inline)]
 pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};
 
 /// Everything a service author uses: `use leakproof::prelude::*;`.
 pub mod prelude {
+    #[doc(no_inline)]
     pub use leakproof_macros::{MemoryReport, bounded, lifecycle};
+    #[doc(no_inline)]
     pub use leakproof_runtime::{
         BoundStats, BoundedDeque, BoundedMap, BoundedSet, Cancel, DeepHeap, EventBus, Evict,
         EvictReason, GrowthWatch, Lifecycle, ManualClock, MemoryReport, Rejected, Reloadable,
         Report, ShutdownReport, Subscription, Subscriptions, Unsubscribe,
     };
     #[cfg(feature = "tokio")]
+    #[doc(no_inline)]
     pub use leakproof_runtime::{CancellationToken, TaskHandle, TaskSet, shutdown_on_signal};
 }
 

@@ -6,6 +6,7 @@
 //! Users normally depend on the `leakproof` facade crate, which re-exports
 //! everything here together with the macros.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod audit;

@@ -38,6 +38,7 @@ use crate::report::{Kind, MemoryReport, Report};
 
 /// The async-nats crate this module is built against, re-exported so that a
 /// user's client and ours are the same type.
+#[doc(no_inline)]
 pub use async_nats;
 
 /// A NATS subscription whose messages go to a handler on a tokio task, and
