@@ -211,7 +211,13 @@ async fn three_levels_shut_down_leaf_first_in_reverse_declaration_order() {
     }
     assert_eq!(report.tasks_cancelled(), 3);
     assert_eq!(report.tasks_aborted(), 0);
+    assert_eq!(report.step("middle").unwrap().outcome, Outcome::Done(String::new()));
     assert!(root.is_shut_down());
+    // A second shutdown finds every step already done, nested ones included.
+    let again = root.shutdown_graceful(Duration::from_secs(5)).await;
+    assert!(again.was_already_done(), "{again}");
+    assert_eq!(again.step("middle").unwrap().outcome, Outcome::AlreadyDone);
+    assert_eq!(journal.entries().len(), 6, "no hook ran twice");
 }
 
 mod deadlines {
@@ -491,6 +497,7 @@ async fn a_component_that_is_not_sync_falls_back_to_the_synchronous_walk() {
     assert!(report.is_clean(), "{report}");
     assert_eq!(journal.entries(), ["work"], "its task was awaited");
     assert_eq!(bus.subscriber_count::<u8>(), 0);
+    assert_eq!((report.unsubscribed(), report.tasks_cancelled()), (1, 1), "{report}");
 
     // Its tasks are awaited within the same deadline; one that ignores
     // cancellation is aborted and named.
@@ -503,10 +510,51 @@ async fn a_component_that_is_not_sync_falls_back_to_the_synchronous_walk() {
     let local = LocalStuck { owner: std::rc::Rc::new(()), stuck: stubborn("stuck") };
     let started = Instant::now();
     let report = local.shutdown_graceful(Duration::from_millis(300)).await;
-    assert_eq!(report.step("stuck").unwrap().outcome, Outcome::TimedOut(vec!["stuck".into()]));
+    let stuck = report.step("stuck").unwrap();
+    assert_eq!(stuck.outcome, Outcome::TimedOut(vec!["stuck".into()]));
+    assert!(stuck.took >= Duration::from_millis(300), "its wait counts: {report}");
     assert_eq!(report.tasks_aborted(), 1);
     assert!(started.elapsed() <= Duration::from_millis(300));
     assert_eq!(std::rc::Rc::strong_count(&local.owner), 1);
+
+    // Behind a std lock inside a `Sync` component, the subtree is walked
+    // synchronously when its turn comes, and its steps are timed from the
+    // start of the whole shutdown.
+    struct NotSync(std::cell::Cell<u8>);
+    #[lifecycle]
+    struct Inner {
+        flag: NotSync,
+        #[task]
+        stuck: TaskHandle,
+        #[task]
+        work: TaskHandle,
+    }
+    #[lifecycle]
+    struct Outer {
+        #[shutdown]
+        locked: std::sync::Mutex<Inner>,
+        #[task]
+        slow: TaskHandle,
+    }
+    let journal = Journal::default();
+    let outer = Outer {
+        locked: std::sync::Mutex::new(Inner {
+            flag: NotSync(std::cell::Cell::new(0)),
+            stuck: stubborn("inner-stuck"),
+            work: slow_to_stop(&journal, "inner", Duration::from_millis(10)),
+        }),
+        slow: slow_to_stop(&journal, "slow", Duration::from_millis(50)),
+    };
+    let report = outer.shutdown_graceful(Duration::from_secs(1)).await;
+    assert_eq!(journal.entries(), ["slow", "inner"]);
+    let inner = report.step("locked.work").unwrap();
+    assert!(inner.started >= Duration::from_millis(50), "{report}");
+    assert_eq!(inner.outcome, Outcome::Done("1 task cancelled".into()), "{report}");
+    // The late task is named on its own step, not a neighbour's.
+    let stuck = report.step("locked.stuck").unwrap();
+    assert_eq!(stuck.outcome, Outcome::TimedOut(vec!["inner-stuck".into()]), "{report}");
+    assert_eq!(report.steps().iter().filter(|s| !s.outcome.is_ok()).count(), 1, "{report}");
+    assert_eq!(outer.locked.lock().unwrap().flag.0.get(), 0);
 }
 
 /// Components behind a tokio lock and in a `Vec` are awaited in order too.
