@@ -10,20 +10,26 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::Path;
 use syn::spanned::Spanned;
-use syn::{Ident, Path};
 
 use crate::model::attrs::DropMode;
 use crate::model::{Container, Field, Teardown};
 
 /// The named fields that `shutdown()` tears down, in declaration order.
-fn teardown_fields(container: &Container) -> Vec<(&Ident, &Field)> {
-    container
-        .fields
-        .iter()
-        .filter(|f| f.teardown.is_teardown())
-        .filter_map(|f| Some((f.ident.as_ref()?, f)))
-        .collect()
+fn teardown_fields(container: &Container) -> Vec<&Field> {
+    container.fields.iter().filter(|f| f.teardown.is_teardown() && f.ident.is_some()).collect()
+}
+
+/// For a teardown field: the `Field` constructor that requires its trait,
+/// and the context method that tears it down (the same name in both
+/// contexts).
+fn names(teardown: Teardown) -> (TokenStream, TokenStream) {
+    match teardown {
+        Teardown::Subscription => (quote!(subscription), quote!(unsubscribe)),
+        Teardown::Task => (quote!(task), quote!(tasks)),
+        _ => (quote!(nested), quote!(nested)),
+    }
 }
 
 pub fn expand(container: &Container, krate: &Path) -> TokenStream {
@@ -34,62 +40,42 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let fields = teardown_fields(container);
 
-    // Each field is wrapped by the constructor that requires its trait,
-    // spanned on the field's type and written alike in both bodies, so a
-    // type that is not `Unsubscribe` (etc.) is reported once, there, with
-    // the trait's own message.
-    let wrapped = |field: &Field, graceful: bool| {
-        let ident = &field.ident;
-        let span = field.ty.span();
-        let receiver = match graceful {
-            true => quote_spanned!(span=> __leakproof_this),
-            false => quote_spanned!(span=> self),
-        };
-        let kind = match field.teardown {
-            Teardown::Subscription => quote!(subscription),
-            Teardown::Task => quote!(task),
-            _ => quote!(nested),
-        };
-        quote_spanned! {span=>
-            &#private::Field::#kind(&#receiver.#ident)
-        }
-    };
-    let steps = fields.iter().rev().map(|(_, field)| {
-        let label = field.name().unwrap_or_default();
-        let method = match field.teardown {
-            Teardown::Subscription => quote!(unsubscribe),
-            Teardown::Task => quote!(tasks),
-            _ => quote!(nested),
-        };
-        let cfgs = &field.cfgs;
-        let field = wrapped(field, false);
-        quote! {
-            #(#cfgs)*
-            __leakproof_ctx.#method(#label, #field);
-        }
-    });
-    let graceful_steps = fields.iter().rev().map(|(_, field)| {
-        let label = field.name().unwrap_or_default();
-        let cfgs = &field.cfgs;
-        let grace = match field.grace {
-            Some(grace) => {
-                let nanos = u64::try_from(grace.as_nanos()).unwrap_or(u64::MAX);
-                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let teardown = field.teardown;
-        let field = wrapped(field, true);
-        let call = match teardown {
-            Teardown::Subscription => quote!(__leakproof_ctx.unsubscribe(#label, #field)),
-            Teardown::Task => quote!(__leakproof_ctx.tasks(#label, #field, #grace).await),
-            _ => quote!(__leakproof_ctx.nested(#label, #field, #grace).await),
-        };
-        quote! {
-            #(#cfgs)*
-            #call;
-        }
-    });
+    // One call per field for each body. The field is wrapped by the
+    // constructor that requires its trait, spanned on the field's type and
+    // written alike in both bodies, so a type that is not `Unsubscribe`
+    // (etc.) is reported once, there, with the trait's own message.
+    let (steps, graceful_steps): (Vec<_>, Vec<_>) = fields
+        .iter()
+        .rev()
+        .map(|field| {
+            let (ident, label, cfgs) = (&field.ident, field.name().unwrap_or_default(), &field.cfgs);
+            let (constructor, method) = names(field.teardown);
+            let span = field.ty.span();
+            let wrapped = |receiver: TokenStream| {
+                quote_spanned!(span=> &#private::Field::#constructor(&#receiver.#ident))
+            };
+            let now = wrapped(quote_spanned!(span=> self));
+            let later = wrapped(quote_spanned!(span=> __leakproof_this));
+            let graceful = match (field.teardown, field.grace) {
+                // Nothing to await: the same synchronous call.
+                (Teardown::Subscription, _) => quote!(__leakproof_ctx.#method(#label, #later)),
+                (_, grace) => {
+                    let grace = match grace {
+                        Some(grace) => {
+                            let nanos = u64::try_from(grace.as_nanos()).unwrap_or(u64::MAX);
+                            quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+                        }
+                        None => quote!(::core::option::Option::None),
+                    };
+                    quote!(__leakproof_ctx.#method(#label, #later, #grace).await)
+                }
+            };
+            (
+                quote!(#(#cfgs)* __leakproof_ctx.#method(#label, #now);),
+                quote!(#(#cfgs)* #graceful;),
+            )
+        })
+        .unzip();
 
     // The hook's result picks its shape: `()` or `Result` ran already, a
     // future is awaited (graceful) or reported as not run (`shutdown()`).
@@ -118,7 +104,7 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     // With nothing to await (no task, no nested component, no hook that
     // might be async), the trait's default walk is the same walk, in the
     // same order: no async body is generated.
-    let awaits = fields.iter().any(|(_, f)| f.teardown != Teardown::Subscription);
+    let awaits = fields.iter().any(|f| f.teardown != Teardown::Subscription);
     let graceful = (awaits || hook.is_some()).then(|| {
         quote! {
             fn teardown_graceful<'__leakproof_a>(
