@@ -12,21 +12,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/process.rs"]
+mod process;
 
-/// Kills a child process when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use process::{Spawned, free_port};
 
 /// The demo example, built by `cargo test` beside this test's binary.
 fn game_server() -> PathBuf {
@@ -38,7 +32,7 @@ fn game_server() -> PathBuf {
 }
 
 /// Starts a game server for `seconds` of load; returns it and its address.
-fn start_server(extra: &[&str]) -> (Running, String) {
+fn start_server(extra: &[&str]) -> (Spawned, String) {
     let mut child = Command::new(game_server())
         .args(["--seconds", "90", "--clients", "10", "--rate", "100", "--restart-every", "4"])
         .args(extra)
@@ -56,12 +50,7 @@ fn start_server(extra: &[&str]) -> (Running, String) {
     };
     // Keep draining its output so that it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (Running(child), addr)
-}
-
-/// A loopback port free at the time of asking.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    (Spawned(child), addr)
 }
 
 /// The contrib rules with every window and duration scaled from minutes to
@@ -129,7 +118,7 @@ fn the_leak_alert_fires_for_the_unguarded_server_and_not_the_guarded_one() {
     );
     std::fs::write(dir.join("prometheus.yml"), config).unwrap();
     let web = format!("127.0.0.1:{}", free_port());
-    let _prometheus = Running(
+    let _prometheus = Spawned(
         Command::new("prometheus")
             .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
             .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))

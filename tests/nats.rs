@@ -19,28 +19,17 @@ mod server;
 
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/process.rs"]
+mod process;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use leakproof::nats::async_nats;
 use leakproof::{EventBus, Lifecycle};
 use presence::PresenceService;
+use process::{Spawned, free_port};
 use server::{Connected, Disconnected};
-
-/// A nats-server this test started, killed when dropped.
-struct Spawned(Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// (client URL, monitor address, the server if this test started it).
 async fn nats_server() -> Option<(String, String, Option<Spawned>)> {
