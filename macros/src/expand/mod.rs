@@ -35,8 +35,7 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let owner = container.item.ident.clone();
     let vis = container.item.vis.clone();
     let generic = !container.item.generics.params.is_empty();
-    let field_types = container.item.fields.iter_mut().map(|f| &mut f.ty);
-    for (model, ty) in container.fields.iter().zip(field_types) {
+    for (model, field) in container.fields.iter().zip(container.item.fields.iter_mut()) {
         if let Bound::Bounded(b) = &model.bound {
             let cfgs = &model.cfgs;
             let identity = bounded::identity_check(b);
@@ -52,7 +51,10 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
                 guards.push(quote!(#(#cfgs)* #item));
             }
             if let Some(new_ty) = bounded::rewrite_type(b, &model.ty, &krate, guard.as_ref()) {
-                *ty = new_ty;
+                field.ty = new_ty;
+                // The runtime type is long by construction; the user wrote
+                // the short one, and clippy should judge that.
+                field.attrs.push(syn::parse_quote!(#[allow(clippy::type_complexity)]));
             }
         }
     }
@@ -106,6 +108,7 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     if let Some(new_ty) = bounded::rewrite_type(&b, &alias.ty, &krate, guard.as_ref()) {
         *alias.ty = new_ty;
+        alias.attrs.push(syn::parse_quote!(#[allow(clippy::type_complexity)]));
     }
     let errors = fallback::errors(errors);
     quote! {
