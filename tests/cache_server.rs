@@ -15,6 +15,9 @@ mod command;
 #[allow(dead_code)] // free_port serves the other test binaries
 #[path = "support/process.rs"]
 mod process;
+#[allow(dead_code)] // peak_rss_of and Server::redis serve the benchmark
+#[path = "support/redis.rs"]
+mod redis;
 #[allow(dead_code)]
 #[path = "../examples/cache_server/resp.rs"]
 mod resp;
@@ -28,6 +31,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use process::Spawned;
+use redis::{Server, benchmark, channel_churn, expiring_writes, request};
+
+fn guarded(extra: &[&str]) -> Server {
+    Server::start(&cache_server(), extra)
+}
+
+fn unguarded() -> Server {
+    Server::start(&cache_server(), &["--unguarded"])
+}
 
 /// The example, built by `cargo test` beside this test's binary.
 fn cache_server() -> PathBuf {
@@ -56,109 +68,6 @@ fn redis_tools() -> bool {
     found
 }
 
-/// A running cache server.
-struct Server {
-    process: Spawned,
-    port: u16,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let mut child = Command::new(cache_server())
-            .args(["--port", "0", "--metrics-port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the cache server");
-        let mut lines = BufReader::new(child.stdout.take().expect("its stdout")).lines();
-        let port = loop {
-            let line = lines.next().expect("the server printed its port").expect("a line");
-            if let Some(port) = line.strip_prefix("listening on 127.0.0.1:") {
-                break port.trim().parse().expect("a port");
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { process: Spawned(child), port }
-    }
-
-    fn guarded(extra: &[&str]) -> Server {
-        Server::start(extra)
-    }
-
-    fn unguarded() -> Server {
-        Server::start(&["--unguarded"])
-    }
-
-    /// `redis-cli -p PORT args..`: its output, as the client prints it when
-    /// not on a terminal (one line per reply element, nil as an empty line).
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli runs");
-        assert!(out.status.success(), "redis-cli {args:?}: {out:?}");
-        String::from_utf8(out.stdout).unwrap().trim_end_matches('\n').to_string()
-    }
-
-    fn int(&self, args: &[&str]) -> i64 {
-        let reply = self.cli(args);
-        reply.parse().unwrap_or_else(|_| panic!("{args:?} answered {reply:?}, not an integer"))
-    }
-
-    /// One field of `INFO`.
-    fn info(&self, field: &str) -> u64 {
-        let info = self.cli(&["INFO"]);
-        let line = info.lines().find_map(|l| l.strip_prefix(&format!("{field}:")));
-        line.unwrap_or_else(|| panic!("INFO has no {field}:\n{info}")).trim().parse().unwrap()
-    }
-
-    /// The process's resident set, from `/proc`.
-    fn rss(&self) -> u64 {
-        rss_of(self.process.0.id())
-    }
-
-    /// `redis-cli --pipe` of raw RESP `input` on one connection.
-    fn pipe(&self, input: Vec<u8>) -> std::thread::JoinHandle<String> {
-        let port = self.port.to_string();
-        std::thread::spawn(move || {
-            let mut child = Command::new("redis-cli")
-                .args(["-p", &port, "--pipe"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("redis-cli --pipe");
-            child.stdin.take().unwrap().write_all(&input).unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "redis-cli --pipe: {out:?}");
-            String::from_utf8(out.stdout).unwrap()
-        })
-    }
-
-    fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        stream
-    }
-}
-
-fn rss_of(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
-}
-
-/// Appends one RESP request.
-fn request(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
 /// Reads from `stream` until `expected` bytes arrived; returns them.
 fn read_exactly(stream: &mut TcpStream, expected: usize) -> Vec<u8> {
     let mut got = vec![0; expected];
@@ -175,7 +84,7 @@ fn redis_cli_round_trips_answer_as_redis_does() {
     if !redis_tools() {
         return;
     }
-    for server in [Server::guarded(&[]), Server::unguarded()] {
+    for server in [guarded(&[]), unguarded()] {
         let script: &[(&[&str], &str)] = &[
             (&["PING"], "PONG"),
             (&["ECHO", "hello world"], "hello world"),
@@ -229,7 +138,7 @@ fn pipelining_errors_and_subscribe_mode_on_the_wire() {
     if !redis_tools() {
         return;
     }
-    let server = Server::guarded(&[]);
+    let server = guarded(&[]);
     let mut conn = server.connect();
     let mut batch = Vec::new();
     request(&mut batch, &[b"SET", b"p", b"1"]);
@@ -291,6 +200,46 @@ fn pipelining_errors_and_subscribe_mode_on_the_wire() {
     assert_eq!(server.cli(&["PING"]), "PONG");
 }
 
+/// Ctrl-C (SIGINT) with clients connected: the guarded server cancels its
+/// connections, then its expirer (reverse declaration order), prints the
+/// ordered report and exits 0.
+#[test]
+fn ctrl_c_shuts_the_guarded_server_down_in_order() {
+    if !redis_tools() {
+        return;
+    }
+    let mut server = guarded(&[]);
+    let mut subscriber = server.connect();
+    let mut sub = Vec::new();
+    request(&mut sub, &[b"SUBSCRIBE", b"news"]);
+    subscriber.write_all(&sub).unwrap();
+    read_exactly(&mut subscriber, b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n".len());
+    let _idle = server.connect();
+    let pid = server.process.0.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = server.process.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // The subscriber's connection was closed by the server.
+    let mut rest = Vec::new();
+    assert_eq!(subscriber.read_to_end(&mut rest).unwrap(), 0);
+    // Let the reader thread take the last lines.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let report = loop {
+        let printed = server.printed.lock().unwrap().join("\n");
+        if printed.contains("expirer") || Instant::now() > deadline {
+            break printed;
+        }
+        drop(printed);
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(report.contains("shutdown of Guarded: clean"), "{report}");
+    let connections = report.find("1. connections").expect("connections first");
+    let expirer = report.find("2. expirer").expect("then the expirer");
+    assert!(connections < expirer, "{report}");
+    // The accept loop and both connections.
+    assert!(report.contains("3 tasks cancelled"), "{report}");
+}
+
 /// Samples a server's figures every `every` while `work` runs.
 #[derive(Clone, Copy, Debug)]
 struct Sample {
@@ -342,18 +291,6 @@ fn spread(values: impl Iterator<Item = u64> + Clone) -> f64 {
     max / min
 }
 
-fn benchmark(server: &Server) {
-    let out = Command::new("redis-benchmark")
-        .args(["-p", &server.port.to_string()])
-        .args(["-r", "1000000", "-n", "2000000", "-t", "set,get", "-P", "16", "-q"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("redis-benchmark runs");
-    assert!(out.status.success(), "redis-benchmark: {out:?}");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("SET:") && text.contains("GET:"), "{text}");
-}
-
 /// `redis-benchmark -r 1000000 -n 2000000 -t set,get -P 16`: two million
 /// writes over a million random keys, then two million reads. Guarded, the
 /// keyspace stays at `--max-keys` and memory is flat from 10% of the run to
@@ -364,8 +301,8 @@ fn redis_benchmark_guarded_stays_flat_unguarded_grows() {
         return;
     }
     let every = Duration::from_millis(500);
-    let guarded = Server::guarded(&["--max-keys", "100000"]);
-    let samples = sampled(&guarded, every, || benchmark(&guarded));
+    let guarded = guarded(&["--max-keys", "100000"]);
+    let samples = sampled(&guarded, every, || drop(benchmark(guarded.port)));
     assert!(samples.iter().all(|s| s.keys <= 100_000), "DBSIZE above --max-keys: {samples:?}");
     let window = last_90_percent(&samples);
     assert!(window.len() >= 5, "too few samples: {samples:?}");
@@ -374,8 +311,8 @@ fn redis_benchmark_guarded_stays_flat_unguarded_grows() {
     assert!(rss <= 1.10, "guarded RSS varied by {rss:.3}x: {window:?}");
     drop(guarded);
 
-    let unguarded = Server::unguarded();
-    let samples = sampled(&unguarded, every, || benchmark(&unguarded));
+    let unguarded = unguarded();
+    let samples = sampled(&unguarded, every, || drop(benchmark(unguarded.port)));
     let window = last_90_percent(&samples);
     let (first, last) = (window[0], *window.last().unwrap());
     // About 180,000 distinct keys at 10% of the run, 865,000 at the end.
@@ -398,14 +335,9 @@ fn keys_that_expire_unread_leave_memory_only_when_guarded() {
     if !redis_tools() {
         return;
     }
-    let mut writes = Vec::new();
-    for i in 0..200_000 {
-        request(&mut writes, &[b"SET", format!("px:{i}").as_bytes(), b"v", b"PX", b"50"]);
-    }
+    let writes = expiring_writes(200_000);
     let mut after = Vec::new();
-    for (server, guarded) in
-        [(Server::guarded(&["--max-keys", "1000000"]), true), (Server::unguarded(), false)]
-    {
+    for (server, guarded) in [(guarded(&["--max-keys", "1000000"]), true), (unguarded(), false)] {
         let before = (server.info("used_memory"), server.rss());
         let out = server.pipe(writes.clone()).join().unwrap();
         assert!(out.contains("errors: 0, replies: 200000"), "{out}");
@@ -444,22 +376,9 @@ fn channel_churn_is_bounded_and_never_drops_a_live_channel() {
     if !redis_tools() {
         return;
     }
-    let batches: Vec<Vec<u8>> = (0..4)
-        .map(|worker| {
-            let mut input = Vec::new();
-            for batch in 0..250 {
-                let names: Vec<String> =
-                    (0..100).map(|i| format!("churn:{worker}:{batch}:{i}")).collect();
-                let mut args: Vec<&[u8]> = vec![b"SUBSCRIBE"];
-                args.extend(names.iter().map(|n| n.as_bytes()));
-                request(&mut input, &args);
-                request(&mut input, &[b"UNSUBSCRIBE"]);
-            }
-            input
-        })
-        .collect();
+    let batches = channel_churn(4, 250, "churn");
     let mut channels = Vec::new();
-    for server in [Server::guarded(&["--max-channels", "10000"]), Server::unguarded()] {
+    for server in [guarded(&["--max-channels", "10000"]), unguarded()] {
         let mut listener = Command::new("redis-cli")
             .args(["-p", &server.port.to_string(), "SUBSCRIBE", "keep"])
             .stdout(Stdio::piped())
@@ -503,7 +422,7 @@ fn a_full_channel_map_of_live_channels_refuses_a_new_one() {
     if !redis_tools() {
         return;
     }
-    let server = Server::guarded(&["--max-channels", "2"]);
+    let server = guarded(&["--max-channels", "2"]);
     let mut conn = server.connect();
     let mut sub = Vec::new();
     request(&mut sub, &[b"SUBSCRIBE", b"a", b"b", b"c"]);
@@ -528,7 +447,7 @@ fn soak_mixed_load_stays_flat() {
     }
     let seconds: u64 =
         std::env::var("LEAKPROOF_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
-    let server = Server::guarded(&["--max-keys", "50000", "--max-channels", "2000"]);
+    let server = guarded(&["--max-keys", "50000", "--max-channels", "2000"]);
     let mut listener = Command::new("redis-cli")
         .args(["-p", &server.port.to_string(), "SUBSCRIBE", "keep"])
         .stdout(Stdio::null())
@@ -551,15 +470,10 @@ fn soak_mixed_load_stays_flat() {
             };
             load(&["-n", "100000", "-t", "set,get"]);
             load(&["-n", "50000", "SET", "ttl:__rand_int__", "v", "EX", "2"]);
-            let mut churn = Vec::new();
-            for i in 0..50 {
-                let names: Vec<String> = (0..20).map(|c| format!("soak:{round}:{i}:{c}")).collect();
-                let mut args: Vec<&[u8]> = vec![b"SUBSCRIBE"];
-                args.extend(names.iter().map(|n| n.as_bytes()));
-                request(&mut churn, &args);
-                request(&mut churn, &[b"UNSUBSCRIBE"]);
-            }
-            server.pipe(churn).join().unwrap();
+            let [churn] = &channel_churn(1, 10, &format!("soak:{round}"))[..] else {
+                unreachable!()
+            };
+            server.pipe(churn.clone()).join().unwrap();
             assert_eq!(server.int(&["PUBLISH", "keep", "still"]), 1);
         }
     });
