@@ -236,8 +236,8 @@ fn ctrl_c_shuts_the_guarded_server_down_in_order() {
     let connections = report.find("1. connections").expect("connections first");
     let expirer = report.find("2. expirer").expect("then the expirer");
     assert!(connections < expirer, "{report}");
-    // The accept loop and both connections.
-    assert!(report.contains("3 tasks cancelled"), "{report}");
+    // The accept loop, the metrics endpoint and both connections.
+    assert!(report.contains("done: 4 tasks cancelled"), "{report}");
 }
 
 /// Samples a server's figures every `every` while `work` runs.

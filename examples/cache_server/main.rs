@@ -109,7 +109,8 @@ async fn serve(args: Args) -> std::io::Result<()> {
         Store::Guarded(guarded::Guarded::start(args.max_keys, args.max_channels))
     };
     let shared = Shared::new(store.clone(), port);
-    tokio::spawn(server::metrics(metrics, Arc::clone(&shared)));
+    let for_metrics = Arc::clone(&shared);
+    store.spawn("metrics", move |cancel| server::metrics(metrics, for_metrics, cancel));
     let for_accept = Arc::clone(&shared);
     store.spawn("accept", move |cancel| server::accept(listener, for_accept, cancel));
 

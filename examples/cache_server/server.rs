@@ -284,10 +284,19 @@ pub fn rss_bytes() -> Option<u64> {
 }
 
 /// `GET /metrics`: the memory report in the Prometheus text format.
-pub async fn metrics(listener: TcpListener, shared: Arc<Shared>) {
-    while let Ok((mut socket, _)) = listener.accept().await {
-        let shared = Arc::clone(&shared);
-        tokio::spawn(async move {
+pub async fn metrics(listener: TcpListener, shared: Arc<Shared>, cancel: CancellationToken) {
+    loop {
+        let mut socket = tokio::select! {
+            _ = cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, _)) => socket,
+                Err(_) => return,
+            },
+        };
+        let for_task = Arc::clone(&shared);
+        // Tracked (and cancelled at shutdown) when guarded, like a client.
+        shared.store.spawn("scrape", move |_| async move {
+            let shared = for_task;
             let mut request = Vec::new();
             let mut chunk = [0u8; 1024];
             while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {

@@ -65,77 +65,23 @@ impl<K, V: TeardownResource> TeardownResource for std::collections::BTreeMap<K, 
 /// own growable types to have the audit catch them too.
 pub trait Unbounded {}
 
-macro_rules! unbounded {
-    ($($ty:ty => [$($p:ident),*];)*) => {$(
-        impl<$($p),*> Unbounded for $ty {}
-    )*};
-}
-
-unbounded! {
-    std::vec::Vec<T> => [T];
-    std::collections::VecDeque<T> => [T];
-    std::collections::HashMap<K, V, S> => [K, V, S];
-    std::collections::HashSet<T, S> => [T, S];
-    std::collections::BTreeMap<K, V> => [K, V];
-    std::collections::BTreeSet<T> => [T];
-    std::collections::BinaryHeap<T> => [T];
-    std::collections::LinkedList<T> => [T];
-    hashbrown::HashMap<K, V, S> => [K, V, S];
-    hashbrown::HashSet<T, S> => [T, S];
-}
-
-#[cfg(feature = "indexmap")]
-unbounded! {
-    indexmap::IndexMap<K, V, S> => [K, V, S];
-    indexmap::IndexSet<T, S> => [T, S];
-}
-
-macro_rules! unbounded_through {
-    ($($wrapper:ident)::+) => {
-        impl<T: Unbounded + ?Sized> Unbounded for $($wrapper)::+<T> {}
+/// Reads the one list (known.rs) into `Unbounded` impls: every collection
+/// and channel end, and every wrapper around an unbounded type.
+macro_rules! known {
+    (
+        collections { $($(#[$c:meta])* $($cs:ident)::+ <$($cp:ident),*>;)* }
+        channels { $($(#[$h:meta])* $($hs:ident)::+ <$($hp:ident),*>;)* }
+        wrappers { $($(#[$w:meta])* $($ws:ident)::+;)* }
+        constructors { $($($k:ident)::+;)* }
+    ) => {
+        $($(#[$c])* impl<$($cp),*> Unbounded for $($cs)::+<$($cp),*> {})*
+        $($(#[$h])* impl<$($hp),*> Unbounded for $($hs)::+<$($hp),*> {})*
+        $($(#[$w])* impl<T: Unbounded + ?Sized> Unbounded for $($ws)::+<T> {})*
     };
 }
-unbounded_through!(std::boxed::Box);
-unbounded_through!(std::sync::Arc);
-unbounded_through!(std::rc::Rc);
-unbounded_through!(std::sync::Mutex);
-unbounded_through!(std::sync::RwLock);
-unbounded_through!(std::cell::RefCell);
-unbounded_through!(std::cell::Cell);
-#[cfg(feature = "parking_lot")]
-unbounded_through!(parking_lot::Mutex);
-#[cfg(feature = "parking_lot")]
-unbounded_through!(parking_lot::RwLock);
-#[cfg(feature = "tokio")]
-unbounded_through!(tokio::sync::Mutex);
-#[cfg(feature = "tokio")]
-unbounded_through!(tokio::sync::RwLock);
 
-// Unbounded channels: a queue nothing caps, the best-known leak in async
-// Rust when the receiver falls behind. (std's `SyncSender` and tokio's
-// bounded `Sender` have a capacity and are not listed.)
-unbounded! {
-    std::sync::mpsc::Sender<T> => [T];
-    std::sync::mpsc::Receiver<T> => [T];
-}
+include!("known.rs");
 
-#[cfg(feature = "futures")]
-unbounded! {
-    futures_channel::mpsc::UnboundedSender<T> => [T];
-    futures_channel::mpsc::UnboundedReceiver<T> => [T];
-}
-
-// A buffer that grows with whatever it is fed and keeps its capacity.
-#[cfg(feature = "bytes")]
-unbounded! {
-    bytes::BytesMut => [];
-}
-
-#[cfg(feature = "tokio")]
-unbounded! {
-    tokio::sync::mpsc::UnboundedSender<T> => [T];
-    tokio::sync::mpsc::UnboundedReceiver<T> => [T];
-}
 impl<T: Unbounded> Unbounded for Option<T> {}
 
 /// A zero-sized stand-in for a field's type.
