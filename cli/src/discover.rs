@@ -88,9 +88,20 @@ pub fn sources(root: &Path, all_targets: bool, exclude: &[String]) -> Sources {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut out = Sources::default();
     if root.is_file() {
+        // One file: a crate root, with the modules it declares.
         let dir = root.parent().unwrap_or(Path::new("."));
-        out.files.push(read(dir, &root));
-        out.crates.push(vec![0]);
+        let mut found = Vec::new();
+        follow(
+            dir,
+            &root,
+            true,
+            &mut HashSet::new(),
+            &mut found,
+            exclude,
+            &mut HashMap::new(),
+            &mut out.files,
+        );
+        out.crates.push(found);
         return out;
     }
     let mut read_once: HashMap<PathBuf, usize> = HashMap::new();

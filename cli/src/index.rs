@@ -29,7 +29,35 @@ impl<'a> FileCx<'a> {
     pub fn new(rel: &'a str, ast: &'a syn::File) -> Self {
         let mut cx = FileCx { rel, ast, uses: HashMap::new(), globs: Vec::new() };
         let mut uses = Uses(&mut cx);
-        uses.visit_file(ast);
+        let mut read_use = |item: &syn::Item| {
+            if let syn::Item::Use(u) = item {
+                uses.tree(&mut Vec::new(), &u.tree);
+            }
+        };
+        for_each_item(&ast.items, &mut |item| {
+            read_use(item);
+            // A `use` at the top of a function body is common enough
+            // (`use std::sync::mpsc;` in `main`) to read too.
+            let body = match item {
+                syn::Item::Fn(f) => vec![&*f.block],
+                syn::Item::Impl(i) => i
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        syn::ImplItem::Fn(f) => Some(&f.block),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for block in body {
+                for stmt in &block.stmts {
+                    if let syn::Stmt::Item(item) = stmt {
+                        read_use(item);
+                    }
+                }
+            }
+        });
         cx
     }
 
@@ -50,6 +78,10 @@ impl<'a> FileCx<'a> {
     /// Whether `path` names the known item `known` (a crate's re-export
     /// paths differ in the middle, so the crate and the name decide).
     pub fn names(&self, path: &syn::Path, known: Path) -> bool {
+        // Most paths fail on their last segment; that test allocates nothing.
+        if path.segments.last().is_none_or(|s| s.ident != known[known.len() - 1]) {
+            return false;
+        }
         let (resolved, imported) = self.resolve(path);
         let Some(last) = resolved.last() else { return false };
         if last != known[known.len() - 1] {
@@ -101,9 +133,14 @@ impl Uses<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Uses<'_, '_> {
-    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.tree(&mut Vec::new(), &item.tree);
+/// Every item, inline modules' items included (not those inside function
+/// bodies: the declarations the rules resolve against are module-level).
+pub fn for_each_item<'a>(items: &'a [syn::Item], f: &mut impl FnMut(&'a syn::Item)) {
+    for item in items {
+        f(item);
+        if let syn::Item::Mod(syn::ItemMod { content: Some((_, inner)), .. }) = item {
+            for_each_item(inner, f);
+        }
     }
 }
 
@@ -130,7 +167,8 @@ pub struct Index<'a> {
     pub files: Vec<FileCx<'a>>,
     pub structs: HashMap<String, Vec<StructInfo<'a>>>,
     aliases: HashMap<String, (usize, &'a Type)>,
-    /// Long-lived struct names, with the first reason found.
+    /// Long-lived struct names, with the first reason found (settled by
+    /// [`Index::settle_long_lived`] after the rules' walk).
     pub long_lived: HashMap<String, String>,
     /// Names whose reason was found in a file that defines them.
     beside: std::collections::HashSet<String>,
@@ -177,11 +215,26 @@ impl<'a> Index<'a> {
         };
         for i in 0..index.files.len() {
             let ast = index.files[i].ast;
-            let mut items = Items { index: &mut index, file: i };
-            items.visit_file(ast);
+            for_each_item(&ast.items, &mut |item| index.declare(i, item));
         }
-        index.find_long_lived();
         index
+    }
+
+    /// Records a struct or type alias.
+    fn declare(&mut self, file: usize, item: &'a syn::Item) {
+        match item {
+            syn::Item::Struct(item) => {
+                let lifecycle =
+                    item.attrs.iter().any(|a| leakproof_attr(a).as_deref() == Some("lifecycle"));
+                let info = StructInfo { file, item, lifecycle };
+                self.structs.entry(item.ident.to_string()).or_default().push(info);
+            }
+            // `#[bounded] type X = HashMap<..>` is bounded: not an alias of a growable type.
+            syn::Item::Type(item) if !item.attrs.iter().any(|a| leakproof_attr(a).is_some()) => {
+                self.aliases.insert(item.ident.to_string(), (file, &item.ty));
+            }
+            _ => {}
+        }
     }
 
     /// Why the struct is long-lived, if it is.
@@ -327,13 +380,9 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn find_long_lived(&mut self) {
-        let mut seeds: Vec<(String, String, usize)> = Vec::new();
-        for (i, cx) in self.files.iter().enumerate() {
-            let mut finder = Holders { index: self, file: i, found: Vec::new(), owner: None };
-            finder.visit_file(cx.ast);
-            seeds.extend(finder.found.into_iter().map(|(name, why)| (name, why, i)));
-        }
+    /// Settles which structs are long-lived, from what the walk found
+    /// holding them (name, why, file), then through the fields of those.
+    pub fn settle_long_lived(&mut self, seeds: Vec<(String, String, usize)>) {
         for (name, why, file) in seeds {
             self.mark(&name, why, file);
         }
@@ -375,36 +424,16 @@ impl<'ast> Visit<'ast> for Names {
     }
 }
 
-/// Collects the structs and aliases (items at any depth, fn bodies too).
-struct Items<'i, 'a> {
-    index: &'i mut Index<'a>,
-    file: usize,
-}
-
-impl<'a> Visit<'a> for Items<'_, 'a> {
-    fn visit_item_struct(&mut self, item: &'a syn::ItemStruct) {
-        let lifecycle =
-            item.attrs.iter().any(|a| leakproof_attr(a).as_deref() == Some("lifecycle"));
-        let info = StructInfo { file: self.file, item, lifecycle };
-        self.index.structs.entry(item.ident.to_string()).or_default().push(info);
-    }
-
-    fn visit_item_type(&mut self, item: &'a syn::ItemType) {
-        // `#[bounded] type X = HashMap<..>` is bounded: not an alias of a growable type.
-        if !item.attrs.iter().any(|a| leakproof_attr(a).is_some()) {
-            self.index.aliases.insert(item.ident.to_string(), (self.file, &item.ty));
-        }
-    }
-}
-
 /// Finds structs held where they live long: inside an `Arc`/`Rc` (a type
-/// or an `Arc::new(..)`), in a `static`, or moved into a spawned task.
-struct Holders<'i, 'a> {
-    index: &'i Index<'a>,
-    file: usize,
-    found: Vec<(String, String)>,
+/// or an `Arc::new(..)`), in a `static`, or moved into a spawned task. The
+/// rules' walk over each file feeds it, so the crate is walked once.
+pub struct Holders<'i, 'a> {
+    pub index: &'i Index<'a>,
+    pub file: usize,
+    /// (struct name, why it is long-lived)
+    pub found: Vec<(String, String)>,
     /// The type of the `impl` block being read.
-    owner: Option<String>,
+    pub owner: Option<String>,
 }
 
 impl Holders<'_, '_> {
@@ -419,79 +448,57 @@ impl Holders<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Holders<'_, '_> {
-    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-        let owner = match &*item.self_ty {
-            Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
-        let outer = std::mem::replace(&mut self.owner, owner);
-        syn::visit::visit_item_impl(self, item);
-        self.owner = outer;
-    }
-
-    fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
-        let cx = &self.index.files[self.file];
-        if let Some(holder) = ["Arc", "Rc"]
-            .into_iter()
-            .find(|h| tp.path.segments.last().is_some_and(|s| s.ident == h))
-        {
-            let _ = cx;
-            for arg in Index::type_args(&tp.path) {
-                let mut names = Names::default();
-                names.visit_type(arg);
-                for name in names.all {
-                    let name =
-                        if name == "Self" { self.owner.clone().unwrap_or(name) } else { name };
-                    let why = format!(
-                        "it is held in an `{holder}` ({})",
-                        self.at(tp.path.segments[0].ident.span())
-                    );
-                    self.found.push((name, why));
-                }
+impl Holders<'_, '_> {
+    /// `Arc<S>`, `Rc<Mutex<S>>` in any type.
+    pub fn on_type_path(&mut self, tp: &syn::TypePath) {
+        let Some(last) = tp.path.segments.last() else { return };
+        let Some(holder) = ["Arc", "Rc"].into_iter().find(|h| last.ident == h) else { return };
+        for arg in Index::type_args(&tp.path) {
+            let mut names = Names::default();
+            names.visit_type(arg);
+            for name in names.all {
+                let name = if name == "Self" { self.owner.clone().unwrap_or(name) } else { name };
+                let why = format!(
+                    "it is held in an `{holder}` ({})",
+                    self.at(tp.path.segments[0].ident.span())
+                );
+                self.found.push((name, why));
             }
         }
-        syn::visit::visit_type_path(self, tp);
     }
 
-    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+    /// A static's type.
+    pub fn on_static(&mut self, ident: &syn::Ident, ty: &Type) {
         let mut names = Names::default();
-        names.visit_type(&item.ty);
+        names.visit_type(ty);
         for name in names.all {
-            self.found.push((name, format!("it is in `static {}`", item.ident)));
+            self.found.push((name, format!("it is in `static {ident}`")));
         }
-        syn::visit::visit_item_static(self, item);
     }
 
-    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if let Expr::Path(func) = &*call.func {
-            let segments: Vec<String> =
-                func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-            let tail: Vec<&str> = segments.iter().rev().take(2).map(String::as_str).collect();
-            let held = matches!(tail.as_slice(), ["new", "Arc" | "Rc"]);
-            let spawned =
-                self.index.files[self.file].names_any(&func.path, known::SPAWNS).is_some();
-            if held || spawned {
-                let why = if held {
-                    format!(
-                        "it is put in an `{}` ({})",
-                        tail[1],
-                        self.at(func.path.segments[0].ident.span())
-                    )
-                } else {
-                    format!(
-                        "it is moved into a spawned task ({})",
-                        self.at(func.path.segments[0].ident.span())
-                    )
-                };
-                for arg in &call.args {
-                    for name in self.names_in(arg) {
-                        self.found.push((name, why.clone()));
-                    }
-                }
+    /// `Arc::new(S { .. })`, `tokio::spawn(async move { .. S { .. } .. })`.
+    pub fn on_call(&mut self, call: &syn::ExprCall) {
+        let Expr::Path(func) = &*call.func else { return };
+        let segments = &func.path.segments;
+        let n = segments.len();
+        let holder = (n >= 2 && segments[n - 1].ident == "new")
+            .then(|| ["Arc", "Rc"].into_iter().find(|h| segments[n - 2].ident == h))
+            .flatten();
+        let spawned = self.index.files[self.file].names_any(&func.path, known::SPAWNS).is_some();
+        let why = match holder {
+            Some(holder) => {
+                format!("it is put in an `{holder}` ({})", self.at(segments[0].ident.span()))
+            }
+            None if spawned => {
+                format!("it is moved into a spawned task ({})", self.at(segments[0].ident.span()))
+            }
+            None => return,
+        };
+        for arg in &call.args {
+            for name in self.names_in(arg) {
+                self.found.push((name, why.clone()));
             }
         }
-        syn::visit::visit_expr_call(self, call);
     }
 }
 

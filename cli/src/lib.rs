@@ -61,8 +61,8 @@ pub fn audit_sources(sources: &discover::Sources, config: &config::Config) -> Au
                 source.parsed.as_ref().ok().map(|ast| index::FileCx::new(&source.rel, ast))
             })
             .collect();
-        let index = index::Index::new(files);
-        let found = rules::check(&index);
+        let mut index = index::Index::new(files);
+        let found = rules::check(&mut index);
         audit.reviewed.extend(found.reviewed);
         findings.extend(found.findings);
     }

@@ -8,7 +8,7 @@ use syn::visit::Visit;
 use syn::{Expr, Stmt};
 
 use crate::finding::{Finding, Rule};
-use crate::index::{Growth, Index, leakproof_attr, line_of, show};
+use crate::index::{Growth, Holders, Index, leakproof_attr, line_of, show};
 use crate::known;
 
 /// Everything the rules found; `reviewed` holds the annotated fields.
@@ -42,17 +42,63 @@ impl Found {
     }
 }
 
-/// Runs every rule.
-pub fn check(index: &Index<'_>) -> Found {
+/// Runs every rule: one walk over every file (the call rules, and what
+/// holds which struct), then the long-lived structs are settled, then the
+/// rules that depend on them (fields, spawns in methods).
+pub fn check(index: &mut Index<'_>) -> Found {
     let mut found = Found::default();
     let mut bodies = Bodies::default();
+    let mut seeds = Vec::new();
     for (i, cx) in index.files.iter().enumerate() {
-        let mut walker =
-            Walker { index, file: i, found: &mut found, bodies: &mut bodies, fx: FnCx::default() };
+        let holders = Holders { index, file: i, found: Vec::new(), owner: None };
+        let mut walker = Walker {
+            index,
+            file: i,
+            found: &mut found,
+            bodies: &mut bodies,
+            fx: FnCx::default(),
+            holders,
+        };
         walker.visit_file(cx.ast);
+        seeds.extend(walker.holders.found.into_iter().map(|(name, why)| (name, why, i)));
+    }
+    index.settle_long_lived(seeds);
+    for spawn in std::mem::take(&mut bodies.method_spawns) {
+        let Some(infos) = index.structs.get(&spawn.owner) else { continue };
+        if infos.iter().any(|s| index.long_lived(s).is_some()) {
+            let why =
+                format!("in a method of long-lived `{}`: one more task per call", spawn.owner);
+            let message = detached_message(&spawn.call, &why);
+            found.push(
+                Rule::DetachedTask,
+                &spawn.file,
+                spawn.line,
+                spawn.item,
+                message,
+                detached_fix(),
+            );
+        }
     }
     fields(index, &bodies.purged, &mut found);
     found
+}
+
+fn detached_message(call: &str, why: &str) -> String {
+    format!("`{call}(..)`'s handle is dropped {why}; nothing can cancel or join the task")
+}
+
+fn detached_fix() -> String {
+    "spawn it on a `TaskSet` held by a `#[task]` field (`tasks.spawn(\"name\", |cancel| ..)`), or keep the `JoinHandle` and await or abort it".to_owned()
+}
+
+/// A spawn with its handle dropped in a method: a leak if the method's
+/// type turns out to be long-lived.
+struct MethodSpawn {
+    owner: String,
+    file: String,
+    line: usize,
+    item: String,
+    call: String,
 }
 
 fn growth_words(growth: &Growth) -> String {
@@ -213,11 +259,12 @@ fn unaudited(
     );
 }
 
-/// What the walk over function bodies gathers for the field rules.
+/// What the walk over function bodies gathers for the later rules.
 #[derive(Default)]
 struct Bodies {
     /// Fields some function sweeps (`retain`, `remove` in a loop, ...).
     purged: HashSet<String>,
+    method_spawns: Vec<MethodSpawn>,
 }
 
 /// Per-function state.
@@ -241,6 +288,7 @@ struct Walker<'w, 'a> {
     found: &'w mut Found,
     bodies: &'w mut Bodies,
     fx: FnCx,
+    holders: Holders<'w, 'a>,
 }
 
 impl Walker<'_, '_> {
@@ -297,38 +345,39 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn is_owner_long_lived(&self) -> Option<&str> {
-        let owner = self.fx.item.as_deref()?.split("::").next()?;
-        let infos = self.index.structs.get(owner)?;
-        infos.iter().any(|s| self.index.long_lived(s).is_some()).then_some(owner)
-    }
-
     fn spawn_call<'e>(&self, expr: &'e Expr) -> Option<&'e syn::ExprCall> {
         let Expr::Call(call) = expr else { return None };
         let Expr::Path(func) = &*call.func else { return None };
         self.index.files[self.file].names_any(&func.path, known::SPAWNS).map(|_| call)
     }
 
-    /// `detached-task`: a spawn whose handle is dropped where that repeats.
+    /// `detached-task`: a spawn whose handle is dropped where that repeats
+    /// (in a loop now; in a method, once its type is known long-lived).
     fn discarded(&mut self, expr: &Expr) {
         let Some(call) = self.spawn_call(expr) else { return };
-        let why = if self.fx.loops > 0 {
-            "inside a loop: one more task per iteration".to_owned()
-        } else if let Some(owner) = self.is_owner_long_lived() {
-            format!("in a method of long-lived `{owner}`: one more task per call")
-        } else {
-            return;
-        };
-        let rel = self.rel().to_owned();
         let Expr::Path(func) = &*call.func else { return };
-        self.found.push(
-            Rule::DetachedTask,
-            &rel,
-            line_of(func.path.segments[0].ident.span()),
-            self.item(),
-            format!("`{}(..)`'s handle is dropped {why}; nothing can cancel or join the task", show(&func.path)),
-            "spawn it on a `TaskSet` held by a `#[task]` field (`tasks.spawn(\"name\", |cancel| ..)`), or keep the `JoinHandle` and await or abort it".to_owned(),
-        );
+        let line = line_of(func.path.segments[0].ident.span());
+        let shown = show(&func.path);
+        if self.fx.loops > 0 {
+            let rel = self.rel().to_owned();
+            let why = "inside a loop: one more task per iteration";
+            self.found.push(
+                Rule::DetachedTask,
+                &rel,
+                line,
+                self.item(),
+                detached_message(&shown, why),
+                detached_fix(),
+            );
+        } else if let Some((owner, _)) = self.fx.item.as_deref().and_then(|i| i.split_once("::")) {
+            self.bodies.method_spawns.push(MethodSpawn {
+                owner: owner.to_owned(),
+                file: self.rel().to_owned(),
+                line,
+                item: self.item(),
+                call: shown,
+            });
+        }
     }
 
     fn subscription_like(expr: &Expr) -> bool {
@@ -407,6 +456,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         };
+        let outer = std::mem::replace(&mut self.holders.owner, owner.clone());
+        self.visit_type(&item.self_ty);
         for impl_item in &item.items {
             match impl_item {
                 syn::ImplItem::Fn(f) => {
@@ -419,11 +470,18 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 other => syn::visit::visit_impl_item(self, other),
             }
         }
+        self.holders.owner = outer;
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
         self.global(&item.ident, &item.ty);
+        self.holders.on_static(&item.ident, &item.ty);
         syn::visit::visit_item_static(self, item);
+    }
+
+    fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
+        self.holders.on_type_path(tp);
+        syn::visit::visit_type_path(self, tp);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -493,19 +551,26 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let method = m.method.to_string();
-        if matches!(method.as_str(), "retain" | "extract_if" | "drain_filter" | "purge_expired")
+        let method = &m.method;
+        if method == "retain"
+            || method == "extract_if"
+            || method == "drain_filter"
+            || method == "purge_expired"
             || (method == "remove" && self.fx.loops > 0)
         {
             self.fx.sweeps = true;
         }
-        if method.starts_with("subscribe") && !method.contains("weak") {
-            self.cycle(&m.method, &m.args);
+        if m.args.iter().any(|a| matches!(a, Expr::Closure(_))) {
+            let name = method.to_string();
+            if name.starts_with("subscribe") && !name.contains("weak") {
+                self.cycle(&m.method, &m.args);
+            }
         }
         syn::visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        self.holders.on_call(call);
         if let Expr::Path(func) = &*call.func {
             let cx = &self.index.files[self.file];
             let first = &func.path.segments[0].ident;
@@ -521,9 +586,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 );
             }
             let forget = cx.names(&func.path, &["std", "mem", "forget"]);
-            let tail: Vec<String> =
-                func.path.segments.iter().rev().take(2).map(|s| s.ident.to_string()).collect();
-            let leak = tail == ["leak", "Box"];
+            let segments = &func.path.segments;
+            let n = segments.len();
+            let leak = n >= 2 && segments[n - 1].ident == "leak" && segments[n - 2].ident == "Box";
             if (forget || leak) && call.args.first().is_some_and(Self::subscription_like) {
                 let rel = self.rel().to_owned();
                 self.found.push(
@@ -535,9 +600,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                     "keep the subscription in a `#[subscription]` field of the service it belongs to, so `shutdown()` drops it".to_owned(),
                 );
             }
-            let last = func.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-            if last.starts_with("subscribe") && !last.contains("weak") {
-                self.cycle(first, &call.args);
+            let last = &segments[n - 1].ident;
+            if call.args.iter().any(|a| matches!(a, Expr::Closure(_))) {
+                let last = last.to_string();
+                if last.starts_with("subscribe") && !last.contains("weak") {
+                    self.cycle(first, &call.args);
+                }
             }
         }
         syn::visit::visit_expr_call(self, call);

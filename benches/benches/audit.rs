@@ -1,0 +1,92 @@
+//! `cargo leakproof audit` speed: the audit of large real crates from the
+//! local cargo registry (tokio, hyper, axum, and syn), on one core: read,
+//! parse, index and run every rule. Lines per second, median of 5 runs of
+//! each crate's full audit.
+//! `taskset -c 1 cargo bench -p leakproof-benches --bench audit`
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use leakproof_audit::config::Config;
+use leakproof_audit::{audit_sources, discover};
+
+const RUNS: usize = 5;
+
+/// The newest unpacked version of `name` in the cargo registry.
+fn registry_crate(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let mut found = Vec::new();
+    for index in std::fs::read_dir(home.join("registry/src")).ok()?.flatten() {
+        for entry in std::fs::read_dir(index.path()).ok()?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let version = file.strip_prefix(&format!("{name}-"));
+            if version.is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found.pop()
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!(
+        "| crate | files | lines | audit (median) | lines/s | read + parse alone | audit / parse | findings |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let (mut all_lines, mut all_secs, mut all_parse) = (0usize, 0f64, 0f64);
+    for name in ["tokio", "hyper", "axum", "syn"] {
+        let Some(dir) = registry_crate(name) else {
+            eprintln!("{name}: not in the local registry, skipped");
+            continue;
+        };
+        // The plain-tree walk: every .rs file under the crate (no `cargo
+        // metadata`, which would resolve the crate's own manifest).
+        let src = dir.join("src");
+        let mut times = Vec::new();
+        let mut parse_times = Vec::new();
+        let mut summary = (0, 0, 0);
+        for _ in 0..RUNS {
+            // Reading and parsing alone (what syn costs), then the whole audit.
+            let start = Instant::now();
+            let sources = discover::sources(&src, false, &[]);
+            parse_times.push(start.elapsed().as_secs_f64());
+            drop(sources);
+            let start = Instant::now();
+            let sources = discover::sources(&src, false, &[]);
+            let audit = audit_sources(&sources, &Config::default());
+            times.push(start.elapsed().as_secs_f64());
+            summary = (audit.files, audit.lines, audit.findings.len());
+        }
+        times.sort_by(f64::total_cmp);
+        parse_times.sort_by(f64::total_cmp);
+        let median = times[RUNS / 2];
+        let parse = parse_times[RUNS / 2];
+        all_parse += parse;
+        let (files, lines, findings) = summary;
+        all_lines += lines;
+        all_secs += median;
+        println!(
+            "| {} | {files} | {lines} | {:.1} ms | {:.0} | {:.1} ms | {:.2}x | {findings} |",
+            dir.file_name().unwrap().to_string_lossy(),
+            median * 1e3,
+            lines as f64 / median,
+            parse * 1e3,
+            median / parse
+        );
+    }
+    if all_secs > 0.0 {
+        println!(
+            "\nall together: {all_lines} lines in {:.1} ms, {:.0} lines/s; reading and parsing alone {:.0} lines/s (the audit takes {:.2}x syn's parse)",
+            all_secs * 1e3,
+            all_lines as f64 / all_secs,
+            all_lines as f64 / all_parse,
+            all_secs / all_parse
+        );
+    }
+}
