@@ -24,30 +24,20 @@ mod resp;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use process::Spawned;
+use process::{Spawned, example};
 use redis::{Server, benchmark, channel_churn, expiring_writes, request};
 
 fn guarded(extra: &[&str]) -> Server {
-    Server::start(&cache_server(), extra)
+    Server::start(&example("cache_server"), extra)
 }
 
 fn unguarded() -> Server {
-    Server::start(&cache_server(), &["--unguarded"])
-}
-
-/// The example, built by `cargo test` beside this test's binary.
-fn cache_server() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    let profile = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let example = profile.join("examples/cache_server");
-    assert!(example.exists(), "{} not built: run `cargo test` first", example.display());
-    example
+    Server::start(&example("cache_server"), &["--unguarded"])
 }
 
 /// Whether the Redis tools are here; a skip is said where it is seen.

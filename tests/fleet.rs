@@ -11,7 +11,6 @@
 //! About 80 s, so behind `--ignored`; `.ci/run` runs it.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,20 +19,11 @@ mod http;
 #[path = "support/process.rs"]
 mod process;
 
-use process::{Spawned, free_port};
-
-/// The demo example, built by `cargo test` beside this test's binary.
-fn game_server() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    let profile = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let example = profile.join("examples/game_server");
-    assert!(example.exists(), "{} not built: run `cargo test` first", example.display());
-    example
-}
+use process::{Spawned, example, free_port};
 
 /// Starts a game server for `seconds` of load; returns it and its address.
 fn start_server(extra: &[&str]) -> (Spawned, String) {
-    let mut child = Command::new(game_server())
+    let mut child = Command::new(example("game_server"))
         .args(["--seconds", "90", "--clients", "10", "--rate", "100", "--restart-every", "4"])
         .args(extra)
         .stdout(Stdio::piped())

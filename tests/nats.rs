@@ -19,6 +19,7 @@ mod server;
 
 #[path = "support/http.rs"]
 mod http;
+#[allow(dead_code)] // example() serves the test binaries that start an example
 #[path = "support/process.rs"]
 mod process;
 

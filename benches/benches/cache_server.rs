@@ -13,6 +13,7 @@
 //! is built in release first.
 //! `cargo bench -p leakproof-benches --bench cache_server`
 
+#[allow(dead_code)] // example() serves the test binaries that start an example
 #[path = "../../tests/support/process.rs"]
 mod process;
 #[allow(dead_code)] // the test's helpers that this benchmark does not use

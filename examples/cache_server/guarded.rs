@@ -170,7 +170,8 @@ impl Guarded {
     }
 
     pub fn stats(&self) -> (BoundStats, BoundStats) {
-        let stats = |name| self.report().find(name).and_then(Report::stats).unwrap_or_default();
+        let report = self.report();
+        let stats = |name| report.find(name).and_then(Report::stats).unwrap_or_default();
         (stats("keys"), stats("channels"))
     }
 }
