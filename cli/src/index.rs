@@ -390,6 +390,10 @@ impl<'a> Index<'a> {
         let mut work: Vec<String> = self.long_lived.keys().cloned().collect();
         let services = self.structs.values().flatten().filter(|s| s.lifecycle);
         work.extend(services.map(|s| s.item.ident.to_string()));
+        // In a fixed order, so the reason a struct is long-lived (the first
+        // holder found) is the same on every run.
+        work.sort_unstable_by(|a, b| b.cmp(a));
+        work.dedup();
         while let Some(outer) = work.pop() {
             let mut inner = Vec::new();
             let infos = self.structs.get(&outer).into_iter().flatten();

@@ -140,10 +140,10 @@ fn fields(index: &Index<'_>, purged: &HashSet<String>, found: &mut Found) {
             for (n, field) in info.item.fields.iter().enumerate() {
                 let field_name = field.ident.as_ref().map_or(n.to_string(), ToString::to_string);
                 let item = format!("{name}.{field_name}");
+                // A tuple struct's field is where its type is.
                 let line = line_of(
-                    field.ident.as_ref().map_or_else(proc_macro2::Span::call_site, |i| i.span()),
+                    field.ident.as_ref().map_or_else(|| field_span(&field.ty), |i| i.span()),
                 );
-                let line = if line == 0 { line_of(field_span(&field.ty)) } else { line };
                 let attrs: Vec<_> =
                     field.attrs.iter().filter(|a| leakproof_attr(a).is_some()).collect();
                 if let Some(attr) = attrs

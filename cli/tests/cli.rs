@@ -28,7 +28,13 @@ fn json_is_the_contract_and_deny_fails_on_findings() {
     assert_eq!(code, 1, "--deny with findings exits 1");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = json["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 10);
+    let planted: usize = std::fs::read_to_string(corpus("fields.rs"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split("// expect: ").nth(1))
+        .map(|rules| rules.split(',').count())
+        .sum();
+    assert_eq!(findings.len(), planted, "one finding per label in fields.rs");
     for f in findings {
         for key in ["rule", "severity", "file", "item", "message", "fix"] {
             assert!(f[key].is_string(), "{key} in {f}");

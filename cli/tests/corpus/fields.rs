@@ -66,3 +66,12 @@ pub fn batch(items: Vec<u64>) -> usize {
     let batch = Batch { index: items.iter().enumerate().map(|(i, v)| (*v, i)).collect(), items };
     batch.items.len() + batch.index.len()
 }
+
+/// A tuple struct: the finding points at the field's type.
+pub struct Log(
+    std::sync::Mutex<Vec<String>>, // expect: unbounded-field
+);
+
+pub fn log() -> std::sync::Arc<Log> {
+    std::sync::Arc::new(Log(Default::default()))
+}
