@@ -152,12 +152,36 @@ fn read(root: &Path, path: &Path) -> Source {
     }
 }
 
-/// Parses a file's text; the error says where.
+/// Parses a file's text for the audit, with the function bodies no rule
+/// reads emptied first ([`crate::skim`]); the error says where.
 pub fn parse(text: &str) -> Result<syn::File, String> {
-    syn::parse_file(text).map_err(|e| {
-        let at = e.span().start();
-        format!("line {}:{}: {e}", at.line, at.column + 1)
-    })
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A shebang line (not an inner attribute `#![..]`) is not Rust tokens;
+    // it becomes a blank line, so the lines below keep their numbers.
+    let blanked;
+    let text = match text.strip_prefix("#!") {
+        Some(rest) if !rest.trim_start().starts_with('[') => {
+            blanked = text.find('\n').map_or(String::new(), |at| text[at..].to_owned());
+            blanked.as_str()
+        }
+        _ => text,
+    };
+    let parsed = text
+        .parse::<proc_macro2::TokenStream>()
+        .map_err(syn::Error::from)
+        .and_then(|tokens| syn::parse2(crate::skim::skim(tokens, text)));
+    parsed.map_err(located)
+}
+
+/// Parses a file's text whole, every body included (what [`parse`] must
+/// agree with; `tests/skim.rs` compares the two).
+pub fn parse_whole(text: &str) -> Result<syn::File, String> {
+    syn::parse_file(text).map_err(located)
+}
+
+fn located(e: syn::Error) -> String {
+    let at = e.span().start();
+    format!("line {}:{}: {e}", at.line, at.column + 1)
 }
 
 /// A target root and every module file it declares, depth first.

@@ -22,6 +22,7 @@ pub mod index;
 pub mod known;
 pub mod output;
 pub mod rules;
+pub mod skim;
 
 use std::path::Path;
 

@@ -27,3 +27,9 @@ pub fn bounded() {
     let (btx, brx) = tokio::sync::broadcast::channel::<u64>(32);
     drop((tx, rx, stx, srx, ftx, frx, ctx, crx, btx, brx));
 }
+
+pub fn std_alone() -> u64 {
+    let (tx, rx) = std::sync::mpsc::channel(); // expect: unbounded-channel
+    tx.send(1).ok();
+    rx.recv().unwrap_or(0)
+}

@@ -56,3 +56,18 @@ impl Swept {
         self.entries.lock().unwrap().retain(|_, at| at.elapsed() < ttl);
     }
 }
+
+/// Look-alike: swept with `extract_if` (the sweep alone in its method).
+pub struct Drained {
+    entries: Mutex<HashMap<u64, Instant>>, // expect: unbounded-field
+}
+
+impl Drained {
+    pub fn start() -> Arc<Self> {
+        Arc::new(Drained { entries: Mutex::default() })
+    }
+
+    pub fn sweep(&self, ttl: Duration) -> usize {
+        self.entries.lock().unwrap().extract_if(|_, at| at.elapsed() >= ttl).count()
+    }
+}
