@@ -57,7 +57,7 @@ fn collections_debug_as_their_config_and_contents() {
     );
 
     let builder = BoundedSet::<u32>::builder().cap(9).reject();
-    assert_eq!(format!("{builder:?}"), "Builder { cap: 9, evict: Reject, ttl: None, .. }");
+    assert_eq!(format!("{builder:?}"), "BoundedBuilder { cap: 9, evict: Reject, ttl: None, .. }");
 }
 
 #[test]
@@ -210,11 +210,11 @@ async fn task_set_debug_and_accessors() {
     assert_eq!(tasks.names(), ["a", "b"]);
     assert_eq!(format!("{tasks:?}"), r#"TaskSet { running: ["a", "b"], shut_down: false }"#);
     assert!(!tasks.token().is_cancelled());
-    let stopper = leakproof::lifecycle::Cancel::stopper(&tasks);
+    let stopper = leakproof::shutdown::Cancel::stopper(&tasks);
     assert_eq!(format!("{stopper:?}"), "Stopper { .. }");
-    assert!(leakproof::lifecycle::Cancel::is_active(&tasks));
-    assert_eq!(leakproof::lifecycle::Cancel::cancel(&tasks), 2);
-    assert!(!leakproof::lifecycle::Cancel::is_active(&tasks));
+    assert!(leakproof::shutdown::Cancel::is_active(&tasks));
+    assert_eq!(leakproof::shutdown::Cancel::cancel(&tasks), 2);
+    assert!(!leakproof::shutdown::Cancel::is_active(&tasks));
     assert!(tasks.token().is_cancelled());
     stopper.finished.await;
     assert!(tasks.is_empty());
@@ -225,7 +225,7 @@ async fn task_set_debug_and_accessors() {
 #[tokio::test]
 async fn task_handle_knows_when_its_task_ends() {
     use leakproof::TaskHandle;
-    use leakproof::lifecycle::Cancel;
+    use leakproof::shutdown::Cancel;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = TaskHandle::spawn("waits", |_| async move {
         let _ = rx.await;
@@ -250,7 +250,7 @@ async fn task_handle_knows_when_its_task_ends() {
 #[tokio::test(flavor = "current_thread")]
 async fn task_handle_cancel_and_abort() {
     use leakproof::TaskHandle;
-    use leakproof::lifecycle::Cancel;
+    use leakproof::shutdown::Cancel;
     let handle = TaskHandle::spawn("stubborn", |_| std::future::pending());
     tokio::task::yield_now().await;
     assert_eq!(handle.cancel(), 1);

@@ -15,7 +15,7 @@ fn inputs() -> Vec<(String, String)> {
         "cli/src",
         "examples/game_server",
         "examples/cache_server",
-        "runtime/src/bounded",
+        "runtime/src/collections",
     ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
         for path in entries.flatten().map(|e| e.path()) {

@@ -18,22 +18,22 @@ mod never_panic;
 
 use proc_macro::TokenStream;
 
-/// Bounds a collection: on a type alias, or on a field of a `#[lifecycle]`
-/// struct. See the `leakproof` crate documentation.
+/// Defined in `leakproof-macros`; use it through the `leakproof` crate,
+/// whose page for it has the grammar and examples.
 #[proc_macro_attribute]
 pub fn bounded(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::bounded_alias(args.into(), input.into()).into()
 }
 
-/// Turns a service struct into a leak-proof component. See the `leakproof`
-/// crate documentation.
+/// Defined in `leakproof-macros`; use it through the `leakproof` crate,
+/// whose page for it has the grammar and examples.
 #[proc_macro_attribute]
 pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::lifecycle(args.into(), input.into()).into()
 }
 
-/// Implements `MemoryReport` for a plain data struct or enum that lives
-/// inside a service. See the `leakproof` crate documentation.
+/// Defined in `leakproof-macros`; use it through the `leakproof` crate,
+/// whose page for it has the grammar and examples.
 #[proc_macro_derive(MemoryReport, attributes(report, bounded, unbounded))]
 pub fn derive_memory_report(input: TokenStream) -> TokenStream {
     expand::derive_report::expand(input.into()).into()

@@ -1,21 +1,21 @@
 //! The only door generated code uses. Not public API: no semver guarantees.
 
 pub use crate::audit::{Fine, Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded};
-pub use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
-pub use crate::lifecycle::{
-    AsyncHook, Cancel, Field, Graceful, HookCall, Lifecycle, Ordered, ShutdownCtx, StepFuture,
-    SyncHook, Unordered, Unsubscribe, Walk,
-};
+pub use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
 pub use crate::report::node;
 pub use crate::report::{
     DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,
     ViaDeepReport, ViaMemoryReport,
 };
+pub use crate::shutdown::{
+    AsyncHook, Cancel, Field, Graceful, HookCall, Lifecycle, Ordered, ShutdownCtx, StepFuture,
+    SyncHook, Unordered, Unsubscribe, Walk,
+};
 
 /// `drop = "warn"`: one warning naming the struct and its live fields.
 pub fn warn_live<T: Lifecycle + ?Sized>(component: &str, value: &T) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let live = crate::lifecycle::ShutdownCtx::probe_for_drop(|ctx| value.teardown(ctx));
+        let live = crate::shutdown::ShutdownCtx::probe_for_drop(|ctx| value.teardown(ctx));
         if !live.is_empty() {
             tracing::warn!(
                 component,
@@ -38,4 +38,4 @@ pub fn shutdown_on_drop<T: Lifecycle + ?Sized>(component: &T) {
 pub use std::collections::hash_map::RandomState;
 
 /// The policy types `#[bounded(evict = "...", keep_if = ...)]` writes.
-pub use crate::bounded::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};
+pub use crate::collections::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};

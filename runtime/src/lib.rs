@@ -10,31 +10,31 @@
 #![warn(missing_docs)]
 
 pub mod audit;
-pub mod bounded;
+pub mod collections;
 pub mod events;
-pub mod lifecycle;
 #[cfg(feature = "nats")]
 pub mod nats;
 pub mod report;
+pub mod shutdown;
 #[cfg(feature = "tokio")]
 pub mod tasks;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use bounded::{
-    BoundStats, BoundedDeque, BoundedMap, BoundedSet, BuildError, Builder, Clock, Evict,
+pub use collections::{
+    BoundStats, BoundedBuilder, BoundedDeque, BoundedMap, BoundedSet, BuildError, Clock, Evict,
     EvictReason, Fifo, Guarded, KeepIf, KeyOnly, Lru, ManualClock, Policy, Reject, Rejected,
     SharedReads, Sieve, SystemClock,
 };
 pub use events::EventBus;
+pub use report::{DeepHeap, Growth, GrowthWatch, Kind, MemoryReport, Metric, Report, Seen};
 #[cfg(feature = "tokio")]
-pub use lifecycle::shutdown_on_signal;
-pub use lifecycle::{
+pub use shutdown::shutdown_on_signal;
+pub use shutdown::{
     Cancel, Lifecycle, Outcome, Reloadable, ShutdownCtx, ShutdownReport, Step, StepKind,
     Subscription, Subscriptions, Unsubscribe,
 };
-pub use report::{DeepHeap, Growth, GrowthWatch, Kind, MemoryReport, Metric, Report, Seen};
 #[cfg(feature = "tokio")]
 pub use tasks::{TaskHandle, TaskSet};
 #[cfg(feature = "tokio")]

@@ -33,8 +33,8 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::lifecycle::Unsubscribe;
 use crate::report::{Kind, MemoryReport, Report};
+use crate::shutdown::Unsubscribe;
 
 /// The async-nats crate this module is built against, re-exported so that a
 /// user's client and ours are the same type.

@@ -26,8 +26,8 @@ use std::marker::PhantomData;
 /// struct, and through the usual wrappers.
 pub trait TeardownResource {}
 
-impl TeardownResource for crate::lifecycle::Subscription {}
-impl TeardownResource for crate::lifecycle::Subscriptions {}
+impl TeardownResource for crate::shutdown::Subscription {}
+impl TeardownResource for crate::shutdown::Subscriptions {}
 #[cfg(feature = "tokio")]
 impl TeardownResource for crate::tasks::TaskSet {}
 #[cfg(feature = "tokio")]
@@ -84,6 +84,7 @@ include!("known.rs");
 
 impl<T: Unbounded> Unbounded for Option<T> {}
 
+#[doc(hidden)]
 /// A zero-sized stand-in for a field's type.
 pub struct Probe<T: ?Sized>(PhantomData<T>);
 
@@ -100,12 +101,14 @@ impl<T: ?Sized> Default for Probe<T> {
     }
 }
 
+#[doc(hidden)]
 /// Verdict: the field is fine as it is. The other verdict is
 /// `PhantomData<T>` (the field's type, a teardown resource or an unbounded
 /// collection): the generated assertion is implemented for `Fine` only, and
 /// rustc's help line then names the field's own type, not a plumbing type.
 pub struct Fine;
 
+#[doc(hidden)]
 /// Chosen when the field's type is a teardown resource (tried first: its
 /// receiver is `&Probe<T>`).
 pub trait ViaResource<T: ?Sized> {
@@ -119,6 +122,7 @@ impl<T: TeardownResource + ?Sized> ViaResource<T> for Probe<T> {
     }
 }
 
+#[doc(hidden)]
 /// The fallback (receiver `&&Probe<T>`, tried second).
 pub trait ViaPlain {
     /// The verdict: fine.
@@ -136,6 +140,7 @@ impl<T: ?Sized> ViaPlain for &Probe<T> {
     }
 }
 
+#[doc(hidden)]
 /// Chosen when the field's type is an unbounded collection.
 pub trait ViaUnbounded<T: ?Sized> {
     /// The verdict for `T`.

@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
-use crate::lifecycle::{Handle, Subscription};
+use crate::shutdown::{Handle, Subscription};
 
 type Handler<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
 

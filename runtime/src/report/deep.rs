@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::MemoryReport;
-use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
+use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
 
 /// Shared allocations already counted in this walk.
 #[derive(Debug, Default)]

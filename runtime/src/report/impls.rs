@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use super::layout::{array_bytes, hash_table_bytes, rc_bytes};
 use super::{DeepHeap, Kind, MemoryReport, Report, Seen};
-use crate::bounded::{BoundedDeque, BoundedMap, BoundedSet};
+use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
 use crate::events::EventBus;
-use crate::lifecycle::{Subscription, Subscriptions, Unsubscribe};
+use crate::shutdown::{Subscription, Subscriptions, Unsubscribe};
 
 /// Wraps a field for the report: `(&Reporter(&field)).field_report()` uses
 /// the field type's `MemoryReport` when it has one (this trait, tried

@@ -18,11 +18,15 @@ mod layout;
 use std::fmt;
 use std::time::Duration;
 
-use crate::bounded::{BoundStats, Evict};
+use crate::collections::{BoundStats, Evict};
 
 pub use deep::{DeepHeap, Seen};
 pub use growth::{Growth, GrowthWatch, Metric};
+// Plumbing for the generated code (the autoref probes that pick a
+// field's report), named through `__private`.
+#[doc(hidden)]
 pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport, node};
+#[doc(hidden)]
 pub use layout::hash_table_bytes;
 
 /// A value that can say how big it is, cheaply.

@@ -17,7 +17,7 @@ use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::lifecycle::{Cancel, Stopper};
+use crate::shutdown::{Cancel, Stopper};
 
 struct Running {
     name: String,
@@ -78,7 +78,7 @@ impl Drop for Leave {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use leakproof_runtime::{Lifecycle, TaskSet, lifecycle::Cancel};
+/// use leakproof_runtime::{Lifecycle, TaskSet, shutdown::Cancel};
 /// use std::time::Duration;
 ///
 /// let tasks = TaskSet::new();

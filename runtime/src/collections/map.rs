@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
 use super::table::{IntoLive, Live, Table, Ttl};
-use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
+use super::{BoundStats, BoundedBuilder, Config, Configure, Evict, EvictReason};
 
 /// A `HashMap` that never holds more than `cap` entries.
 ///
@@ -87,8 +87,8 @@ impl<K, V, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64>
     }
 
     /// A builder for cap, policy, TTL and clock.
-    pub fn builder() -> Builder<Self> {
-        Builder::new(P::default())
+    pub fn builder() -> BoundedBuilder<Self> {
+        BoundedBuilder::new(P::default())
     }
 }
 
@@ -824,8 +824,8 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> IntoIterator
 }
 
 // A map of subscriptions, tasks or components is torn down value by value,
-// expired values included (see `lifecycle::containers`).
-crate::lifecycle::through_collection! {
+// expired values included (see `shutdown::containers`).
+crate::shutdown::through_collection! {
     [K, S, P, const CAP: usize, const TTL: u64]
     BoundedMap<K, T, S, P, CAP, TTL> => |c| c.table.all_values();
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::graceful::Instant;
 use super::hook::HookRun;
 use super::isolate::each_isolated;
-use super::report::{Outcome, ShutdownReport, Step, StepKind, counted};
+use super::shutdown_report::{Outcome, ShutdownReport, Step, StepKind, counted};
 use super::{Cancel, Lifecycle, Unsubscribe};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

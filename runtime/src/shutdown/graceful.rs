@@ -28,7 +28,7 @@ use super::ctx::{
     unsubscribe_step,
 };
 use super::hook::HookRun;
-use super::report::{Outcome, ShutdownReport, Step, StepKind};
+use super::shutdown_report::{Outcome, ShutdownReport, Step, StepKind};
 use super::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
 
 /// The future of one component's graceful teardown.

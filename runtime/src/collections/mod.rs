@@ -199,7 +199,7 @@ impl<T> fmt::Display for Rejected<T> {
 impl<T: fmt::Debug> std::error::Error for Rejected<T> {}
 
 /// The run-time configuration every wrapper holds: from the type's const
-/// parameters (`Default`) or from a [`Builder`]. Opaque.
+/// parameters (`Default`) or from a [`BoundedBuilder`]. Opaque.
 #[doc(hidden)]
 pub struct Config {
     pub(crate) cap: usize,
@@ -293,7 +293,7 @@ impl fmt::Debug for Config {
     }
 }
 
-/// Why a [`Builder`] could not build its collection.
+/// Why a [`BoundedBuilder`] could not build its collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuildError {
     /// No cap was given, or a cap of 0.
@@ -322,7 +322,7 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// A collection a [`Builder`] can build: the three wrappers.
+/// A collection a [`BoundedBuilder`] can build: the three wrappers.
 ///
 /// `With<Q>` is the same collection under policy `Q`, which is how the
 /// builder's `.lru()`, `.reject()` or `.keep_if(..)` change the type it
@@ -362,7 +362,7 @@ pub trait Configure: Sized {
 /// assert_eq!(pending.insert(2).unwrap_err().into_inner(), 2);
 /// ```
 #[must_use = "a builder does nothing until `build()` is called"]
-pub struct Builder<C: Configure> {
+pub struct BoundedBuilder<C: Configure> {
     cap: usize,
     ttl: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
@@ -370,13 +370,19 @@ pub struct Builder<C: Configure> {
     hasher: Option<C::Hasher>,
 }
 
-impl<C: Configure> Builder<C> {
+impl<C: Configure> BoundedBuilder<C> {
     pub(crate) fn new(policy: C::Policy) -> Self {
-        Builder { cap: 0, ttl: None, clock: None, policy, hasher: None }
+        BoundedBuilder { cap: 0, ttl: None, clock: None, policy, hasher: None }
     }
 
-    fn with_policy<Q>(self, policy: Q) -> Builder<C::With<Q>> {
-        Builder { cap: self.cap, ttl: self.ttl, clock: self.clock, policy, hasher: self.hasher }
+    fn with_policy<Q>(self, policy: Q) -> BoundedBuilder<C::With<Q>> {
+        BoundedBuilder {
+            cap: self.cap,
+            ttl: self.ttl,
+            clock: self.clock,
+            policy,
+            hasher: self.hasher,
+        }
     }
 
     /// The most entries the collection will hold (required, at least 1).
@@ -387,12 +393,12 @@ impl<C: Configure> Builder<C> {
 
     /// Evict nothing: a full collection refuses inserts, which then return
     /// `Result<_, Rejected<_>>`.
-    pub fn reject(self) -> Builder<C::With<Reject>> {
+    pub fn reject(self) -> BoundedBuilder<C::With<Reject>> {
         self.with_policy(Reject)
     }
 
     /// Evict the oldest entry.
-    pub fn fifo(self) -> Builder<C::With<Fifo>> {
+    pub fn fifo(self) -> BoundedBuilder<C::With<Fifo>> {
         self.with_policy(Fifo)
     }
 
@@ -431,14 +437,14 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> Hashed for BoundedMap<K, V, S
 impl<T, S, P, const CAP: usize, const TTL: u64> Hashed for BoundedSet<T, S, P, CAP, TTL> {}
 
 /// Policies, hasher and expiry only hashed collections have.
-impl<C: Hashed> Builder<C> {
+impl<C: Hashed> BoundedBuilder<C> {
     /// Exact LRU (reads that count as a use take `&mut self`).
-    pub fn lru(self) -> Builder<C::With<Lru>> {
+    pub fn lru(self) -> BoundedBuilder<C::With<Lru>> {
         self.with_policy(Lru)
     }
 
     /// SIEVE, the default.
-    pub fn sieve(self) -> Builder<C::With<Sieve>> {
+    pub fn sieve(self) -> BoundedBuilder<C::With<Sieve>> {
         self.with_policy(Sieve)
     }
 
@@ -461,35 +467,37 @@ impl<C: Hashed> Builder<C> {
     }
 }
 
-impl<K, V, S, P, const CAP: usize, const TTL: u64> Builder<BoundedMap<K, V, S, P, CAP, TTL>> {
+impl<K, V, S, P, const CAP: usize, const TTL: u64>
+    BoundedBuilder<BoundedMap<K, V, S, P, CAP, TTL>>
+{
     /// Never evict an entry for which `keep(key, value)` is true; when every
     /// entry is kept, an insert is refused (inserts then return
     /// `Result<_, Rejected<_>>`). See [`Guarded`] for the hazard it exists for.
     pub fn keep_if<F: Fn(&K, &V) -> bool>(
         self,
         keep: F,
-    ) -> Builder<BoundedMap<K, V, S, Guarded<P, F>, CAP, TTL>> {
-        let Builder { cap, ttl, clock, policy, hasher } = self;
-        Builder { cap, ttl, clock, policy: Guarded::new(policy, keep), hasher }
+    ) -> BoundedBuilder<BoundedMap<K, V, S, Guarded<P, F>, CAP, TTL>> {
+        let BoundedBuilder { cap, ttl, clock, policy, hasher } = self;
+        BoundedBuilder { cap, ttl, clock, policy: Guarded::new(policy, keep), hasher }
     }
 }
 
-impl<T, S, P, const CAP: usize, const TTL: u64> Builder<BoundedSet<T, S, P, CAP, TTL>> {
+impl<T, S, P, const CAP: usize, const TTL: u64> BoundedBuilder<BoundedSet<T, S, P, CAP, TTL>> {
     /// Never evict a value for which `keep(value)` is true; when every value
     /// is kept, an insert is refused (inserts then return
     /// `Result<_, Rejected<_>>`).
     pub fn keep_if<F: Fn(&T) -> bool>(
         self,
         keep: F,
-    ) -> Builder<BoundedSet<T, S, Guarded<P, KeyOnly<F>>, CAP, TTL>> {
-        let Builder { cap, ttl, clock, policy, hasher } = self;
-        Builder { cap, ttl, clock, policy: Guarded::new(policy, KeyOnly(keep)), hasher }
+    ) -> BoundedBuilder<BoundedSet<T, S, Guarded<P, KeyOnly<F>>, CAP, TTL>> {
+        let BoundedBuilder { cap, ttl, clock, policy, hasher } = self;
+        BoundedBuilder { cap, ttl, clock, policy: Guarded::new(policy, KeyOnly(keep)), hasher }
     }
 }
 
-impl<C: Configure<Policy: Policy>> fmt::Debug for Builder<C> {
+impl<C: Configure<Policy: Policy>> fmt::Debug for BoundedBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("BoundedBuilder")
             .field("cap", &self.cap)
             .field("evict", &<C::Policy as Policy>::EVICT)
             .field("ttl", &self.ttl)

@@ -27,11 +27,11 @@ use super::{Cancel, Lifecycle, ShutdownCtx, Unsubscribe};
 macro_rules! through_collection {
     ($([$($gen:tt)*] $ty:ty => |$c:ident| $members:expr;)*) => {$(
         #[diagnostic::do_not_recommend]
-        impl<T: $crate::lifecycle::Unsubscribe, $($gen)*> $crate::lifecycle::Unsubscribe for $ty {
+        impl<T: $crate::shutdown::Unsubscribe, $($gen)*> $crate::shutdown::Unsubscribe for $ty {
             fn unsubscribe(&self) {
                 let $c = self;
                 let members: Vec<&T> = $members.collect();
-                $crate::lifecycle::each_isolated(members.into_iter().rev(), T::unsubscribe)
+                $crate::shutdown::each_isolated(members.into_iter().rev(), T::unsubscribe)
                     .resume();
             }
             fn is_active(&self) -> bool {
@@ -45,7 +45,7 @@ macro_rules! through_collection {
         }
 
         #[diagnostic::do_not_recommend]
-        impl<T: $crate::lifecycle::Cancel, $($gen)*> $crate::lifecycle::Cancel for $ty {
+        impl<T: $crate::shutdown::Cancel, $($gen)*> $crate::shutdown::Cancel for $ty {
             fn is_active(&self) -> bool {
                 let $c = self;
                 $members.any(T::is_active)
@@ -53,26 +53,26 @@ macro_rules! through_collection {
             fn cancel(&self) -> usize {
                 let $c = self;
                 let mut cancelled = 0;
-                $crate::lifecycle::each_isolated($members, |task: &T| cancelled += task.cancel())
+                $crate::shutdown::each_isolated($members, |task: &T| cancelled += task.cancel())
                     .resume();
                 cancelled
             }
             fn abort(&self) -> Vec<String> {
                 let $c = self;
                 let mut names = Vec::new();
-                $crate::lifecycle::each_isolated($members, |task: &T| names.extend(task.abort()))
+                $crate::shutdown::each_isolated($members, |task: &T| names.extend(task.abort()))
                     .resume();
                 names
             }
-            fn stopper(&self) -> $crate::lifecycle::Stopper {
+            fn stopper(&self) -> $crate::shutdown::Stopper {
                 let $c = self;
-                $crate::lifecycle::Stopper::all($members.map(T::stopper).collect())
+                $crate::shutdown::Stopper::all($members.map(T::stopper).collect())
             }
         }
 
         #[diagnostic::do_not_recommend]
-        impl<T: $crate::lifecycle::Lifecycle, $($gen)*> $crate::lifecycle::Lifecycle for $ty {
-            fn teardown(&self, ctx: &mut $crate::lifecycle::ShutdownCtx) {
+        impl<T: $crate::shutdown::Lifecycle, $($gen)*> $crate::shutdown::Lifecycle for $ty {
+            fn teardown(&self, ctx: &mut $crate::shutdown::ShutdownCtx) {
                 let $c = self;
                 let members: Vec<&T> = $members.collect();
                 for (index, member) in members.iter().enumerate().rev() {
@@ -84,8 +84,8 @@ macro_rules! through_collection {
             /// each does nothing until awaited.
             fn teardown_graceful<'a>(
                 &'a self,
-                ctx: $crate::lifecycle::Graceful,
-            ) -> $crate::lifecycle::StepFuture<'a> {
+                ctx: $crate::shutdown::Graceful,
+            ) -> $crate::shutdown::StepFuture<'a> {
                 let $c = self;
                 let members: Vec<&T> = $members.collect();
                 let steps: Vec<_> = members
@@ -94,7 +94,7 @@ macro_rules! through_collection {
                     .rev()
                     .map(|(index, member)| (index.to_string(), *member))
                     .collect();
-                $crate::lifecycle::graceful_members(ctx, steps)
+                $crate::shutdown::graceful_members(ctx, steps)
             }
         }
     )*};
@@ -178,7 +178,7 @@ through_lock! {
 #[cfg(feature = "tokio")]
 mod tokio_locks {
     use super::{Cancel, Lifecycle, ShutdownCtx, Stopper, Unsubscribe};
-    use crate::lifecycle::{Graceful, StepFuture};
+    use crate::shutdown::{Graceful, StepFuture};
 
     const HELD: &str = "the field's tokio lock was held by another task at shutdown; shut down again once it is released (or use `shutdown_graceful`)";
     const STILL_HELD: &str =

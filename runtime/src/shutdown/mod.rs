@@ -3,7 +3,9 @@
 //! [`ShutdownReport`] it returns.
 //!
 //! This module knows no concrete bus or task type: those implement its
-//! traits (see `events` and `tasks`).
+//! traits ([`EventBus`](crate::EventBus)'s subscriptions are
+//! [`Unsubscribe`]; with the `tokio` feature, `TaskSet` and `TaskHandle` are
+//! [`Cancel`]).
 
 mod containers;
 mod ctx;
@@ -12,17 +14,23 @@ mod graceful;
 mod hook;
 mod isolate;
 mod reloadable;
-mod report;
+mod shutdown_report;
 #[cfg(feature = "tokio")]
 mod signal;
 mod subscription;
 
 pub use ctx::{ShutdownCtx, Stopper};
+// Plumbing for the generated code, named through `__private`.
+#[doc(hidden)]
 pub use field::{Field, NestedField, SubscriptionField, TaskField};
-pub use graceful::{Graceful, Ordered, StepFuture, Unordered, Walk};
+pub use graceful::Graceful;
+#[doc(hidden)]
+pub use graceful::{Ordered, StepFuture, Unordered, Walk};
+// Plumbing for the generated code, named through `__private`.
+#[doc(hidden)]
 pub use hook::{AsyncHook, AsyncTag, HookCall, HookFuture, HookOutput, HookRun, SyncHook, SyncTag};
 pub use reloadable::Reloadable;
-pub use report::{Outcome, ShutdownReport, Step, StepKind};
+pub use shutdown_report::{Outcome, ShutdownReport, Step, StepKind};
 #[cfg(feature = "tokio")]
 pub use signal::shutdown_on_signal;
 pub use subscription::{Subscription, Subscriptions, Unsubscribe};

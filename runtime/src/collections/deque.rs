@@ -6,7 +6,7 @@ use std::ops::Index;
 use std::sync::Arc;
 
 use super::policy::{DequePolicy, Fifo, Outcome};
-use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
+use super::{BoundStats, BoundedBuilder, Config, Configure, Evict, EvictReason};
 
 type DequeListener<T> = Arc<dyn Fn(T, EvictReason) + Send + Sync>;
 
@@ -57,8 +57,8 @@ impl<T, P: DequePolicy + Default, const CAP: usize> BoundedDeque<T, P, CAP> {
     }
 
     /// A builder for cap and policy.
-    pub fn builder() -> Builder<Self> {
-        Builder::new(P::default())
+    pub fn builder() -> BoundedBuilder<Self> {
+        BoundedBuilder::new(P::default())
     }
 }
 
@@ -438,8 +438,8 @@ impl<T, P, const CAP: usize> IntoIterator for BoundedDeque<T, P, CAP> {
 }
 
 // A deque of subscriptions, tasks or components is torn down value by value
-// (see `lifecycle::containers`).
-crate::lifecycle::through_collection! {
+// (see `shutdown::containers`).
+crate::shutdown::through_collection! {
     [P, const CAP: usize] BoundedDeque<T, P, CAP> => |c| c.items.iter();
 }
 impl<T: crate::audit::TeardownResource, P, const CAP: usize> crate::audit::TeardownResource

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::policy::{Guard, Guarded, Lru, Outcome, Policy, SharedReads};
 use super::table::{IntoLive, Live, Table, Ttl};
-use super::{BoundStats, Builder, Config, Configure, Evict, EvictReason};
+use super::{BoundStats, BoundedBuilder, Config, Configure, Evict, EvictReason};
 
 /// A `HashSet` that never holds more than `cap` values.
 ///
@@ -56,8 +56,8 @@ impl<T, S: Default, P: Policy + Default, const CAP: usize, const TTL: u64>
     }
 
     /// A builder for cap, policy, TTL and clock.
-    pub fn builder() -> Builder<Self> {
-        Builder::new(P::default())
+    pub fn builder() -> BoundedBuilder<Self> {
+        BoundedBuilder::new(P::default())
     }
 }
 
