@@ -26,12 +26,6 @@ use std::marker::PhantomData;
 /// struct, and through the usual wrappers.
 pub trait TeardownResource {}
 
-impl TeardownResource for crate::shutdown::Subscription {}
-impl TeardownResource for crate::shutdown::Subscriptions {}
-#[cfg(feature = "tokio")]
-impl TeardownResource for crate::tasks::TaskSet {}
-#[cfg(feature = "tokio")]
-impl TeardownResource for crate::tasks::TaskHandle {}
 #[cfg(feature = "tokio")]
 impl<T> TeardownResource for tokio::task::JoinHandle<T> {}
 

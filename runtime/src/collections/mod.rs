@@ -99,6 +99,7 @@ pub mod deque;
 mod list;
 pub mod map;
 pub mod policy;
+mod report;
 pub mod set;
 mod table;
 mod timers;

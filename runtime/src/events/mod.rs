@@ -425,3 +425,18 @@ impl fmt::Debug for EventBus {
         f.debug_struct("EventBus").field("subscribers", &self.subscriber_counts()).finish()
     }
 }
+
+impl crate::report::MemoryReport for EventBus {
+    /// `len` is the live subscribers over all event types; the counts name
+    /// them per type.
+    fn memory_report(&self) -> crate::report::Report {
+        let counts = self.subscriber_counts();
+        let total = counts.iter().map(|(_, n)| n).sum();
+        let heap = self.heap_bytes();
+        counts
+            .into_iter()
+            .fold(crate::report::Report::leaf::<Self>(heap).with_len(total), |report, (name, n)| {
+                report.with_count(name, n)
+            })
+    }
+}

@@ -13,7 +13,6 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::MemoryReport;
-use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
 
 /// Shared allocations already counted in this walk.
 #[derive(Debug, Default)]
@@ -95,7 +94,7 @@ impl DeepHeap for String {
 
 /// The collection's own allocation (from its shallow report) plus, unless
 /// the elements are flat, what each element owns.
-fn with_elements<'a, T: DeepHeap + 'a>(
+pub(crate) fn with_elements<'a, T: DeepHeap + 'a>(
     own: usize,
     elements: impl Iterator<Item = &'a T>,
     seen: &mut Seen,
@@ -191,31 +190,5 @@ impl<T: DeepHeap> DeepHeap for RwLock<T> {
             Ok(v) => v.deep_heap(seen),
             Err(_) => super::impls::recall::<Self>(super::impls::address(self)).heap_bytes(),
         }
-    }
-}
-
-impl<K: DeepHeap, V: DeepHeap, S, P, const CAP: usize, const TTL: u64> DeepHeap
-    for BoundedMap<K, V, S, P, CAP, TTL>
-{
-    fn deep_heap(&self, seen: &mut Seen) -> usize {
-        if K::FLAT && V::FLAT {
-            return self.heap_bytes();
-        }
-        self.heap_bytes()
-            + self.iter().map(|(k, v)| k.deep_heap(seen) + v.deep_heap(seen)).sum::<usize>()
-    }
-}
-
-impl<T: DeepHeap, S, P, const CAP: usize, const TTL: u64> DeepHeap
-    for BoundedSet<T, S, P, CAP, TTL>
-{
-    fn deep_heap(&self, seen: &mut Seen) -> usize {
-        with_elements(self.heap_bytes(), self.iter(), seen)
-    }
-}
-
-impl<T: DeepHeap, P, const CAP: usize> DeepHeap for BoundedDeque<T, P, CAP> {
-    fn deep_heap(&self, seen: &mut Seen) -> usize {
-        with_elements(self.heap_bytes(), self.iter(), seen)
     }
 }

@@ -6,10 +6,10 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::layout::{array_bytes, hash_table_bytes, rc_bytes};
-use super::{DeepHeap, Kind, MemoryReport, Report, Seen};
-use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
-use crate::events::EventBus;
-use crate::shutdown::{Subscription, Subscriptions, Unsubscribe};
+use super::{DeepHeap, MemoryReport, Report, Seen};
+// The figures last read from a lock, kept for when it is held: a bounded
+// map itself, so this cache cannot leak either.
+use crate::collections::BoundedMap;
 
 /// Wraps a field for the report: `(&Reporter(&field)).field_report()` uses
 /// the field type's `MemoryReport` when it has one (this trait, tried
@@ -405,81 +405,5 @@ mod channels {
         fn memory_report(&self) -> Report {
             Report::leaf::<Self>(0).with_len(self.len()).with_heap_lower_bound(true)
         }
-    }
-}
-
-impl<K, V, S, P, const CAP: usize, const TTL: u64> MemoryReport
-    for BoundedMap<K, V, S, P, CAP, TTL>
-{
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.heap_bytes())
-            .with_len(self.len())
-            .with_cap(self.cap())
-            .with_stats(self.stats())
-            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
-            .elements::<(K, V)>()
-    }
-}
-
-impl<T, S, P, const CAP: usize, const TTL: u64> MemoryReport for BoundedSet<T, S, P, CAP, TTL> {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.heap_bytes())
-            .with_len(self.len())
-            .with_cap(self.cap())
-            .with_stats(self.stats())
-            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: self.ttl() })
-            .elements::<T>()
-    }
-}
-
-impl<T, P, const CAP: usize> MemoryReport for BoundedDeque<T, P, CAP> {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.heap_bytes())
-            .with_len(self.len())
-            .with_cap(self.cap())
-            .with_stats(self.stats())
-            .with_kind(Kind::Bounded { evict: self.evict_policy(), ttl: None })
-            .elements::<T>()
-    }
-}
-
-impl MemoryReport for Subscription {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(0).with_len(self.active_count()).with_kind(Kind::Subscription)
-    }
-}
-
-impl MemoryReport for Subscriptions {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(self.heap_bytes())
-            .with_len(self.active_count())
-            .with_kind(Kind::Subscription)
-    }
-}
-
-impl MemoryReport for EventBus {
-    /// `len` is the live subscribers over all event types; the counts name
-    /// them per type.
-    fn memory_report(&self) -> Report {
-        let counts = self.subscriber_counts();
-        let total = counts.iter().map(|(_, n)| n).sum();
-        let heap = self.heap_bytes();
-        counts.into_iter().fold(Report::leaf::<Self>(heap).with_len(total), |report, (name, n)| {
-            report.with_count(name, n)
-        })
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl MemoryReport for crate::tasks::TaskSet {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(0).with_len(self.len()).with_kind(Kind::Task)
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl MemoryReport for crate::tasks::TaskHandle {
-    fn memory_report(&self) -> Report {
-        Report::leaf::<Self>(0).with_len(usize::from(self.is_running())).with_kind(Kind::Task)
     }
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::collections::{BoundStats, Evict};
 
+pub(crate) use deep::with_elements;
 pub use deep::{DeepHeap, Seen};
 pub use growth::{Growth, GrowthWatch, Metric};
 // Plumbing for the generated code (the autoref probes that pick a

@@ -279,3 +279,22 @@ impl<T: Unsubscribe> Unsubscribe for Option<T> {
         self.as_ref().map_or(0, T::active_count)
     }
 }
+
+impl crate::audit::TeardownResource for Subscription {}
+impl crate::audit::TeardownResource for Subscriptions {}
+
+impl crate::report::MemoryReport for Subscription {
+    fn memory_report(&self) -> crate::report::Report {
+        crate::report::Report::leaf::<Self>(0)
+            .with_len(self.active_count())
+            .with_kind(crate::report::Kind::Subscription)
+    }
+}
+
+impl crate::report::MemoryReport for Subscriptions {
+    fn memory_report(&self) -> crate::report::Report {
+        crate::report::Report::leaf::<Self>(self.heap_bytes())
+            .with_len(self.active_count())
+            .with_kind(crate::report::Kind::Subscription)
+    }
+}

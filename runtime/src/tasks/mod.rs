@@ -338,3 +338,22 @@ impl<T: Send + 'static> Cancel for tokio::task::JoinHandle<T> {
         }
     }
 }
+
+impl crate::audit::TeardownResource for TaskSet {}
+impl crate::audit::TeardownResource for TaskHandle {}
+
+impl crate::report::MemoryReport for TaskSet {
+    fn memory_report(&self) -> crate::report::Report {
+        crate::report::Report::leaf::<Self>(0)
+            .with_len(self.len())
+            .with_kind(crate::report::Kind::Task)
+    }
+}
+
+impl crate::report::MemoryReport for TaskHandle {
+    fn memory_report(&self) -> crate::report::Report {
+        crate::report::Report::leaf::<Self>(0)
+            .with_len(usize::from(self.is_running()))
+            .with_kind(crate::report::Kind::Task)
+    }
+}
