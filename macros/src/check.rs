@@ -109,3 +109,20 @@ pub fn pretty_tokens(tokens: proc_macro2::TokenStream) -> String {
     }
     out
 }
+
+/// `#[derive(MemoryReport)]`: `#[bounded]` and `#[unbounded]` need
+/// `#[lifecycle]`, since a derive cannot change a field's type, and silently
+/// ignoring them would be worse.
+pub fn validate_derive(derive: &crate::model::derive::Derive, errors: &mut Accumulator) {
+    let fields = derive.fields();
+    let attrs = derive.input.attrs.iter().chain(fields.iter().flat_map(|f| f.attrs.iter()));
+    for attr in attrs {
+        let name = attr.path().get_ident().map(ToString::to_string).unwrap_or_default();
+        errors.push(
+            Error::custom(format!(
+                "`#[{name}]` needs `#[lifecycle]` on the struct: `#[derive(MemoryReport)]` cannot change a field's type; replace the derive with `#[lifecycle]`, which also reports memory"
+            ))
+            .with_span(&attr.meta.path()),
+        );
+    }
+}

@@ -39,3 +39,6 @@ pub use std::collections::hash_map::RandomState;
 
 /// The policy types `#[bounded(evict = "...", keep_if = ...)]` writes.
 pub use crate::collections::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};
+
+/// The largest cap, for the `const` assertion on a cap given as an expression.
+pub use crate::collections::MAX_CAP;

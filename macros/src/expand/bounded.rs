@@ -13,9 +13,51 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Path, Type, Visibility};
 
-use crate::model::Bounded;
-use crate::model::attrs::{Cap, MAX_CAP};
+use crate::model::attrs::Cap;
 use crate::model::collection::CollectionKind;
+use crate::model::{Bound, Bounded, Container};
+
+/// What the `#[bounded]` fields of a `#[lifecycle]` struct add beside it.
+pub struct Rewritten {
+    /// Statements for the struct's never-called check function.
+    pub checks: Vec<TokenStream>,
+    /// `const` items (the cap assertions).
+    pub items: Vec<TokenStream>,
+    /// The eviction guards' types, emitted before the struct.
+    pub guards: Vec<TokenStream>,
+}
+
+/// Rewrites every `#[bounded]` field's type in `container.item`, and
+/// returns the checks and items that go with them.
+pub fn rewrite_fields(container: &mut Container, krate: &Path) -> Rewritten {
+    let mut out = Rewritten { checks: Vec::new(), items: Vec::new(), guards: Vec::new() };
+    let owner = container.item.ident.clone();
+    let vis = container.item.vis.clone();
+    let generic = !container.item.generics.params.is_empty();
+    for (model, field) in container.fields.iter().zip(container.item.fields.iter_mut()) {
+        let Bound::Bounded(b) = &model.bound else { continue };
+        let cfgs = &model.cfgs;
+        let identity = identity_check(b);
+        let cap = cap_check(b, krate);
+        out.checks.push(quote!(#(#cfgs)* { #identity }));
+        if !cap.is_empty() {
+            out.items.push(quote!(#(#cfgs)* #cap));
+        }
+        let name = model.name().unwrap_or_default();
+        let guard = guard_ident(b, &owner, Some(&name), generic);
+        if let Some(guard) = &guard {
+            let item = guard_item(b, guard, &vis, krate);
+            out.guards.push(quote!(#(#cfgs)* #item));
+        }
+        if let Some(new_ty) = rewrite_type(b, &model.ty, krate, guard.as_ref()) {
+            field.ty = new_ty;
+            // The runtime type is long by construction; the user wrote
+            // the short one, and clippy should judge that.
+            field.attrs.push(syn::parse_quote!(#[allow(clippy::type_complexity)]));
+        }
+    }
+    out
+}
 
 /// The runtime type the field becomes, or `None` when the written type is
 /// not a collection this attribute rewrites (an error was already pushed).
@@ -136,14 +178,16 @@ pub fn identity_check(bounded: &Bounded) -> TokenStream {
 /// `1 << 31` is not an `i32` overflow), and shown in the message as text:
 /// never as part of a format string, where a `{` would be read as a
 /// placeholder.
-pub fn cap_check(bounded: &Bounded) -> TokenStream {
+pub fn cap_check(bounded: &Bounded, krate: &Path) -> TokenStream {
     let Some(Cap::Const(expr)) = &bounded.cap else {
         return TokenStream::new();
     };
     let shown = crate::check::pretty_tokens(expr.to_token_stream());
     let zero = format!("`cap = {shown}` is 0: a bounded collection needs a cap of at least 1");
-    let big = format!("`cap = {shown}` is above the largest cap, {MAX_CAP}");
-    let max = proc_macro2::Literal::usize_unsuffixed(MAX_CAP as usize);
+    let big = format!(
+        "`cap = {shown}` is above `leakproof::MAX_CAP` (u32::MAX - 1: entries are linked by 32-bit index); lower it"
+    );
+    let max = quote!(#krate::__private::MAX_CAP);
     quote_spanned! {expr.span()=>
         const _: () = {
             // Named so that no user constant (a `CAP`, say) is shadowed.

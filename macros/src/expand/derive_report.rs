@@ -1,97 +1,43 @@
 //! `#[derive(MemoryReport)]` for the plain data types that live inside
 //! services: structs (named, tuple, unit) and enums (the active variant's
-//! fields). Type parameters get a `MemoryReport` bound (not the field types,
-//! which would break recursive types); `#[report(bound = "...")]` replaces it.
+//! fields). Parse (`model::derive`), validate (`check::validate_derive`),
+//! then generate here; when darling could not read the input, a stub impl
+//! keeps the type's uses compiling beside the errors.
 
+use darling::Error;
 use darling::ast::{Data, Fields, Style};
-use darling::util::Flag;
-use darling::{Error, FromDeriveInput, FromField, FromVariant};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{
-    Attribute, DeriveInput, Generics, Ident, Member, Path, Type, WherePredicate, parse_quote,
-};
+use syn::{DeriveInput, Ident, Member, Path};
 
 use super::fallback;
 use super::report::{Depth, Known, field_node, impls, known_node, with_node};
+use crate::check;
+use crate::model::derive::{Derive, Field, Parsed};
 use crate::model::known;
 
-#[derive(FromDeriveInput)]
-#[darling(attributes(report), supports(struct_any, enum_any), forward_attrs(bounded, unbounded))]
-struct Input {
-    ident: Ident,
-    generics: Generics,
-    data: Data<Variant, Field>,
-    /// Replaces the generated `T: MemoryReport` bounds.
-    bound: Option<darling::util::SpannedValue<String>>,
-    #[darling(rename = "crate")]
-    krate: Option<Path>,
-    attrs: Vec<Attribute>,
-}
-
-#[derive(FromVariant)]
-#[darling(attributes(report), forward_attrs(bounded, unbounded))]
-struct Variant {
-    ident: Ident,
-    fields: Fields<Field>,
-}
-
-#[derive(FromField)]
-#[darling(attributes(report), forward_attrs(bounded, unbounded))]
-struct Field {
-    ident: Option<Ident>,
-    #[allow(dead_code)] // kept for spans in future checks
-    ty: Type,
-    /// Leave the field out of the report.
-    skip: Flag,
-    /// `fn(&FieldType) -> Report` to report it instead.
-    with: Option<Path>,
-    attrs: Vec<Attribute>,
-}
-
-/// `#[bounded]` and `#[unbounded]` need `#[lifecycle]`: a derive cannot
-/// change a field's type, and silently ignoring them would be worse.
-fn reject_lifecycle_attrs(attrs: &[Attribute], errors: &mut darling::error::Accumulator) {
-    for attr in attrs {
-        let name = attr.path().get_ident().map(Ident::to_string).unwrap_or_default();
-        errors.push(
-            Error::custom(format!(
-                "`#[{name}]` needs `#[lifecycle]` on the struct: `#[derive(MemoryReport)]` cannot change a field's type; replace the derive with `#[lifecycle]`, which also reports memory"
-            ))
-            .with_span(&attr.meta.path()),
-        );
-    }
-}
-
+/// `#[derive(MemoryReport)]`: parse, validate, expand.
 pub fn expand(input: TokenStream) -> TokenStream {
-    let derive: DeriveInput = match syn::parse2(input) {
-        Ok(derive) => derive,
-        Err(err) => return err.into_compile_error(),
-    };
-    let input = match Input::from_derive_input(&derive) {
-        Ok(input) => input,
-        Err(err) => return err.write_errors(),
-    };
-    // Created only once there is something to accumulate into: an
-    // accumulator dropped unfinished panics.
     let mut errors = Error::accumulator();
-    reject_lifecycle_attrs(&input.attrs, &mut errors);
-    let krate: Path = input.krate.clone().unwrap_or_else(|| parse_quote!(::leakproof));
+    let derive = match Derive::from_ast(input, &mut errors) {
+        Some(Parsed::Model(derive)) => derive,
+        Some(Parsed::Stub(item)) => {
+            let stub = stub(&item);
+            let errors = fallback::errors(errors);
+            return quote!(#stub #errors);
+        }
+        None => return fallback::errors(errors),
+    };
+    check::validate_derive(&derive, &mut errors);
+    let krate = &derive.krate;
     let private = quote!(#krate::__private);
+    let input = &derive.input;
     let name = &input.ident;
     let name_str = name.to_string();
 
-    let all_fields: Vec<&Field> = match &input.data {
-        Data::Struct(fields) => fields.iter().collect(),
-        Data::Enum(variants) => variants.iter().flat_map(|v| v.fields.iter()).collect(),
-    };
-    for field in all_fields {
-        reject_lifecycle_attrs(&field.attrs, &mut errors);
-    }
-
     let body = |depth: Depth| match &input.data {
         Data::Struct(fields) => {
-            let nodes = nodes(fields, |member| quote!(self.#member), &krate, depth);
+            let nodes = nodes(fields, |member| quote!(self.#member), krate, depth);
             quote!(#private::Report::structure::<Self>(#name_str, ::std::vec![#(#nodes),*]))
         }
         Data::Enum(variants) => {
@@ -116,7 +62,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                         i += 1;
                         quote!((*#binding))
                     },
-                    &krate,
+                    krate,
                     depth,
                 );
                 quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec![#(#nodes),*]))
@@ -129,47 +75,36 @@ pub fn expand(input: TokenStream) -> TokenStream {
     };
 
     let (mut generics, mut deep_generics) = (input.generics.clone(), input.generics.clone());
-    let predicates: Vec<WherePredicate> = match &input.bound {
-        Some(bound) => match syn::parse_str::<syn::WhereClause>(&format!("where {}", **bound)) {
-            Ok(clause) => clause.predicates.into_iter().collect(),
-            Err(err) => {
-                errors.push(
-                    Error::custom(format!(
-                        "`bound` takes where-clause predicates, e.g. `bound = \"T: MemoryReport\"`, or `\"\"` for none: {err}"
-                    ))
-                    .with_span(&bound.span()),
-                );
-                Vec::new()
-            }
-        },
-        None => generics
-            .type_params()
-            .map(|param| {
-                let ident = &param.ident;
-                parse_quote!(#ident: #private::MemoryReport)
-            })
-            .collect(),
-    };
-    // The deep walk also needs the parameters to walk (unless `bound` says
-    // otherwise, in which case it says so for both).
-    let deep_predicates: Vec<WherePredicate> = match &input.bound {
-        Some(_) => predicates.clone(),
-        None => input
-            .generics
-            .type_params()
-            .map(|param| {
-                let ident = &param.ident;
-                parse_quote!(#ident: #private::MemoryReport + #private::DeepHeap)
-            })
-            .collect(),
-    };
-    generics.make_where_clause().predicates.extend(predicates);
-    deep_generics.make_where_clause().predicates.extend(deep_predicates);
-    let impls = impls(&krate, name, (&generics, &deep_generics), body);
+    let (shallow, deep) = derive.predicates.clone();
+    generics.make_where_clause().predicates.extend(shallow);
+    deep_generics.make_where_clause().predicates.extend(deep);
+    let impls = impls(krate, name, (&generics, &deep_generics), body);
     let errors = fallback::errors(errors);
     quote! {
         #impls
         #errors
+    }
+}
+
+/// The impls for an input darling could not read: an empty report, so the
+/// type's uses still compile and only the attribute's errors show.
+fn stub(item: &DeriveInput) -> TokenStream {
+    let name = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let private = quote!(::leakproof::__private);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
+            fn memory_report(&self) -> #private::Report {
+                #private::Report::leaf::<Self>(0)
+            }
+        }
+        #[automatically_derived]
+        impl #impl_generics #private::DeepHeap for #name #ty_generics #where_clause {
+            fn deep_heap(&self, _: &mut #private::Seen) -> usize {
+                0
+            }
+        }
     }
 }
 

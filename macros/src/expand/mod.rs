@@ -18,7 +18,7 @@ use quote::quote;
 use syn::{Generics, Ident, Item, Path, parse_quote};
 
 use crate::check;
-use crate::model::{Bound, Container, field};
+use crate::model::{Container, field};
 
 /// `#[lifecycle]`: parse, validate, expand.
 pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -29,35 +29,8 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     check::validate(&container, &mut errors);
     let krate = crate_path(container.args.krate.as_ref());
 
-    let mut checks = Vec::new();
-    let mut items = Vec::new();
-    let mut guards = Vec::new();
-    let owner = container.item.ident.clone();
-    let vis = container.item.vis.clone();
-    let generic = !container.item.generics.params.is_empty();
-    for (model, field) in container.fields.iter().zip(container.item.fields.iter_mut()) {
-        if let Bound::Bounded(b) = &model.bound {
-            let cfgs = &model.cfgs;
-            let identity = bounded::identity_check(b);
-            let cap = bounded::cap_check(b);
-            checks.push(quote!(#(#cfgs)* { #identity }));
-            if !cap.is_empty() {
-                items.push(quote!(#(#cfgs)* #cap));
-            }
-            let name = model.name().unwrap_or_default();
-            let guard = bounded::guard_ident(b, &owner, Some(&name), generic);
-            if let Some(guard) = &guard {
-                let item = bounded::guard_item(b, guard, &vis, &krate);
-                guards.push(quote!(#(#cfgs)* #item));
-            }
-            if let Some(new_ty) = bounded::rewrite_type(b, &model.ty, &krate, guard.as_ref()) {
-                field.ty = new_ty;
-                // The runtime type is long by construction; the user wrote
-                // the short one, and clippy should judge that.
-                field.attrs.push(syn::parse_quote!(#[allow(clippy::type_complexity)]));
-            }
-        }
-    }
+    let bounded::Rewritten { mut checks, items, guards } =
+        bounded::rewrite_fields(&mut container, &krate);
     checks.extend(audit::checks(&container, &krate));
     let lifecycle = shutdown::expand(&container, &krate);
     let report = report::expand(&container, &krate);
@@ -93,13 +66,11 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     // Parse the arguments as the field form does, so both share one grammar.
     let attr: syn::Attribute = parse_quote!(#[bounded(#args)]);
-    let Bound::Bounded(b) = field::parse_bounded(&attr, &alias.ty, &mut errors) else {
-        unreachable!("parse_bounded always returns Bound::Bounded")
-    };
+    let b = field::parse_bounded(&attr, &alias.ty, &mut errors);
     check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
     let checks = check_fn(&alias.generics, &[bounded::identity_check(&b)], None);
-    let cap_check = bounded::cap_check(&b);
+    let cap_check = bounded::cap_check(&b, &krate);
     let generic = !alias.generics.params.is_empty();
     let guard = bounded::guard_ident(&b, &alias.ident, None, generic);
     let guard_item = match &guard {

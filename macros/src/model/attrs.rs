@@ -139,8 +139,13 @@ pub enum Cap {
     ConstParam(syn::Ident),
 }
 
-/// The largest cap the runtime accepts (it links entries by `u32` index).
-pub const MAX_CAP: u64 = u32::MAX as u64 - 1;
+/// Literal caps up to this are accepted as they are; a larger one is checked
+/// against the runtime's `MAX_CAP` by a generated `const` assertion, like a
+/// const expression, so the limit is defined once, in the runtime.
+pub const SURELY_VALID_CAP: u64 = 1 << 24;
+
+const NEGATIVE: &str =
+    "`cap` cannot be negative: it is the most entries the field may hold, at least 1";
 
 const CAP_HELP: &str = "`cap` takes a positive integer or a const expression of type `usize`, e.g. `cap = 10_000` or `cap = MAX_SOCKETS`";
 
@@ -150,8 +155,14 @@ impl FromMeta for Cap {
             Expr::Group(group) => Cap::from_expr(&group.expr),
             Expr::Lit(lit) => match &lit.lit {
                 Lit::Int(int) => {
+                    if int.base10_digits().starts_with('-') {
+                        return Err(Error::custom(NEGATIVE).with_span(int));
+                    }
                     let value: u64 = int.base10_parse().map_err(|_| {
-                        Error::custom(format!("`cap` must be at most {MAX_CAP}")).with_span(int)
+                        Error::custom(
+                            "`cap` must fit in a `usize` and be at most `leakproof::MAX_CAP`",
+                        )
+                        .with_span(int)
                     })?;
                     if value == 0 {
                         return Err(Error::custom(
@@ -159,18 +170,16 @@ impl FromMeta for Cap {
                         )
                         .with_span(int));
                     }
-                    if value > MAX_CAP {
-                        return Err(Error::custom(format!("`cap` must be at most {MAX_CAP}"))
-                            .with_span(int));
+                    if value > SURELY_VALID_CAP {
+                        return Ok(Cap::Const(expr.clone()));
                     }
                     Ok(Cap::Literal(value as usize))
                 }
                 _ => Err(Error::custom(CAP_HELP).with_span(lit)),
             },
-            Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => Err(Error::custom(
-                "`cap` cannot be negative: it is the most entries the field may hold, at least 1",
-            )
-            .with_span(expr)),
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => {
+                Err(Error::custom(NEGATIVE).with_span(expr))
+            }
             Expr::Path(_)
             | Expr::Binary(_)
             | Expr::Call(_)

@@ -156,7 +156,7 @@ impl Field {
             if is_bound {
                 bound_attr = Some(attr);
                 bound = match name.as_str() {
-                    "bounded" => parse_bounded(attr, &field.ty, errors),
+                    "bounded" => Bound::Bounded(parse_bounded(attr, &field.ty, errors)),
                     _ => parse_unbounded(attr, errors),
                 };
             } else {
@@ -223,25 +223,24 @@ pub fn parse_bounded(
     attr: &Attribute,
     ty: &Type,
     errors: &mut darling::error::Accumulator,
-) -> Bound {
+) -> Box<Bounded> {
     let args = match &attr.meta {
         Meta::List(_) => errors.handle(BoundedArgs::from_meta(&attr.meta)),
         _ => None,
     };
-    let cap = args.as_ref().and_then(|a| a.cap.clone());
-    // When another key failed, darling returns no args at all: look for
-    // `cap` directly so a missing one is still reported in the same build.
-    let cap_written = match &attr.meta {
-        Meta::List(list) => darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())
-            .map(|items| {
-                items.iter().any(|item| {
+    let missing_cap = match (&args, &attr.meta) {
+        (Some(args), _) => args.cap.is_none(),
+        // When another key failed, darling returns no args at all: look for
+        // `cap` in the list so a missing one is still reported in this build.
+        (None, Meta::List(list)) => darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())
+            .is_ok_and(|items| {
+                !items.iter().any(|item| {
                     matches!(item, darling::ast::NestedMeta::Meta(meta) if meta.path().is_ident("cap"))
                 })
-            })
-            .unwrap_or(true),
-        _ => false,
+            }),
+        (None, _) => true,
     };
-    if cap.is_none() && !cap_written {
+    if missing_cap {
         errors.push(
             Error::custom(
                 "missing `cap`: write `#[bounded(cap = N)]` with N the most entries this collection may hold",
@@ -250,11 +249,24 @@ pub fn parse_bounded(
         );
     }
     let collection = Collection::from_type(ty);
-    let (policy, ttl, keep_if, krate) = match args {
-        Some(args) => (args.evict, args.ttl, args.keep_if, args.krate),
-        None => (None, None, None, None),
+    let Some(args) = args else {
+        return Box::new(Bounded {
+            cap: None,
+            policy: None,
+            ttl: None,
+            keep_if: None,
+            collection,
+            krate: None,
+        });
     };
-    Bound::Bounded(Box::new(Bounded { cap, policy, ttl, keep_if, collection, krate }))
+    Box::new(Bounded {
+        cap: args.cap,
+        policy: args.evict,
+        ttl: args.ttl,
+        keep_if: args.keep_if,
+        collection,
+        krate: args.krate,
+    })
 }
 
 fn parse_unbounded(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Bound {

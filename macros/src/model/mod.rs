@@ -5,6 +5,7 @@
 
 pub mod attrs;
 pub mod collection;
+pub mod derive;
 pub mod field;
 pub mod known;
 

@@ -6,4 +6,9 @@ struct Player {
     name: String,
 }
 
-fn main() {}
+// The type's uses still compile (a stub impl stands in): the only error is
+// the attribute's.
+fn main() {
+    let player = Player { name: String::new() };
+    let _ = player.memory_report();
+}
