@@ -1,4 +1,4 @@
-//! The game-server demo (examples/game_server.rs) driven by real WebSocket
+//! The game-server demo (examples/game_server/main.rs) driven by real WebSocket
 //! clients: `/metrics` scraped over HTTP mid-run, restarts that leave the
 //! event bus as they found it (guarded) or one handler heavier (unguarded),
 //! and a shutdown that leaves no subscriber behind.

@@ -11,8 +11,8 @@ use leakproof::{Reloadable, Report, TaskSet};
 
 use crate::logger::ChatLogger;
 use crate::server::{
-    Backend, ChatLine, Config, Connected, Deliver, Disconnected, LogLine, Outbox, RoomChange,
-    chat_text, deliver_to_room, lock,
+    Backend, CLOSED_SOCKETS, ChatLine, Config, Connected, Deliver, Disconnected, HISTORY, LogLine,
+    Outbox, PENDING, PLAYERS, RoomChange, chat_text, deliver_to_room, lock,
 };
 
 /// One open socket.
@@ -29,7 +29,7 @@ pub struct Socket {
 pub struct ConnectionManager {
     /// Recently closed socket ids; when full, SIEVE forgets one nobody looked
     /// up lately.
-    #[bounded(cap = 1024)]
+    #[bounded(cap = CLOSED_SOCKETS)]
     closed_websockets: Mutex<HashSet<u64>>,
 
     #[unbounded(reason = "one entry per live socket; removed on disconnect")]
@@ -122,7 +122,7 @@ impl Profile {
 /// until they were read; this one drops them on every write.
 #[lifecycle]
 pub struct PlayerCache {
-    #[bounded(cap = 4096, ttl = "5m")]
+    #[bounded(cap = PLAYERS)] // its TTL is `config.player_ttl`, set in `start`
     players: Mutex<HashMap<u64, Profile>>,
 
     /// Connect and disconnect events.
@@ -160,11 +160,11 @@ impl PlayerCache {
 #[lifecycle]
 pub struct ChatService {
     /// The last lines said, for players who join late.
-    #[bounded(cap = 256)]
+    #[bounded(cap = HISTORY)]
     history: Mutex<VecDeque<Arc<str>>>,
 
     /// Lines waiting for the flusher to hand them to the chat log.
-    #[bounded(cap = 4096)]
+    #[bounded(cap = PENDING)]
     pending: Mutex<VecDeque<Arc<str>>>,
 
     #[unbounded(reason = "one entry per socket in a room; removed on disconnect")]

@@ -82,14 +82,29 @@ pub struct Config {
     pub nats: Option<String>,
 }
 
+/// The demo's bounds, each written once: `guarded.rs`'s `#[bounded]`
+/// attributes name these caps (so `Default` builds a field as declared), and
+/// `Config::default()` starts from them; the tests lower them through
+/// `Config`, which the services read into `with_cap`/`builder`.
+pub const CLOSED_SOCKETS: usize = 1_024;
+/// Chat lines kept for late joiners.
+pub const HISTORY: usize = 256;
+/// Chat lines waiting for the flusher.
+pub const PENDING: usize = 4_096;
+/// Player profiles cached.
+pub const PLAYERS: usize = 4_096;
+/// How long a cached profile lives: 2 seconds, so that a 15-second run
+/// shows expirations (a real server would keep them minutes).
+pub const PLAYER_TTL: Duration = Duration::from_secs(2);
+
 impl Default for Config {
     fn default() -> Self {
         Config {
-            closed_cap: 1_024,
-            history_cap: 256,
-            pending_cap: 4_096,
-            player_cap: 4_096,
-            player_ttl: Duration::from_secs(2),
+            closed_cap: CLOSED_SOCKETS,
+            history_cap: HISTORY,
+            pending_cap: PENDING,
+            player_cap: PLAYERS,
+            player_ttl: PLAYER_TTL,
             outbox: 64,
             flush_every: Duration::from_millis(100),
             grace: Duration::from_secs(1),

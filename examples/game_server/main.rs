@@ -14,18 +14,12 @@
 //! While it runs, `curl http://ADDR/metrics` shows the report in the
 //! Prometheus format.
 
-#[path = "game_server/guarded.rs"]
 mod guarded;
-#[path = "game_server/load.rs"]
 mod load;
-#[path = "game_server/logger.rs"]
 mod logger;
 #[cfg(feature = "nats")]
-#[path = "game_server/presence.rs"]
 mod presence;
-#[path = "game_server/server.rs"]
 mod server;
-#[path = "game_server/unguarded.rs"]
 mod unguarded;
 
 use std::sync::Arc;
