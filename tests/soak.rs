@@ -53,6 +53,8 @@ struct Checkpoint {
 struct Soak {
     first: Checkpoint,
     last: Checkpoint,
+    /// Every checkpoint, for the chart (`docs/soak.svg`).
+    points: Vec<Checkpoint>,
     /// "path len/cap" for every bounded field seen over its cap.
     over_cap: Vec<String>,
     failures: u64,
@@ -103,6 +105,7 @@ async fn soak<B: Backend>(backend: B, cycles: u64, concurrency: usize) -> Soak {
     let per_phase = cycles / 10;
     let started = Instant::now();
     let (mut first, mut last, mut over) = (None, None, Vec::new());
+    let mut points = Vec::new();
     for phase in 0..10 {
         load::run_cycles(
             running.addr,
@@ -128,6 +131,7 @@ async fn soak<B: Backend>(backend: B, cycles: u64, concurrency: usize) -> Soak {
             first = Some(point);
         }
         last = Some(point);
+        points.push(point);
         running.backend.restart().await;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -135,6 +139,7 @@ async fn soak<B: Backend>(backend: B, cycles: u64, concurrency: usize) -> Soak {
     Soak {
         first: first.unwrap(),
         last: last.unwrap(),
+        points,
         over_cap: over,
         failures: counters.failures.load(Ordering::Relaxed),
         seconds,
@@ -150,6 +155,7 @@ fn run(cycles: u64) {
         guarded.print("guarded");
         let unguarded = soak(unguarded::Unguarded::new(config()).unwrap(), cycles, 16).await;
         unguarded.print("unguarded");
+        write_csv(cycles, &[("guarded", &guarded), ("unguarded", &unguarded)]);
 
         assert_eq!(guarded.failures, 0, "every guarded cycle completed");
         assert!(guarded.over_cap.is_empty(), "bounded fields over their cap: {:?}", guarded.over_cap);
@@ -164,6 +170,22 @@ fn run(cycles: u64) {
             unguarded.growth() * 100.0
         );
     });
+}
+
+/// The checkpoints as CSV, what `docs/soak.svg` is drawn from:
+/// `cargo run -p leakproof-benches --bin soak_chart -- PATH docs/soak.svg`.
+fn write_csv(cycles: u64, runs: &[(&str, &Soak)]) {
+    let mut csv = String::from("server,cycles,heap_bytes,rss_bytes\n");
+    for (name, run) in runs {
+        for p in &run.points {
+            csv.push_str(&format!("{name},{},{},{}\n", p.cycles, p.heap, p.rss));
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("soak-{cycles}.csv"));
+    match std::fs::write(&path, csv) {
+        Ok(()) => println!("checkpoints written to {}", path.display()),
+        Err(e) => println!("checkpoints not written to {}: {e}", path.display()),
+    }
 }
 
 #[test]
