@@ -42,3 +42,65 @@ pub use crate::collections::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};
 
 /// The largest cap, for the `const` assertion on a cap given as an expression.
 pub use crate::collections::MAX_CAP;
+
+// The identity checks of `#[bounded]`: the written type must be the std
+// collection the rewrite assumed (an imported `hashbrown::HashSet` is an
+// error, not a silent swap). One trait per collection, implemented for the
+// std type only; generated code calls `<Written as std_HashSet>::confirm()`
+// spanned on the written type, so the error points there.
+
+/// `#[bounded]`'s check that a written `HashSet` is std's.
+#[diagnostic::on_unimplemented(
+    message = "`#[bounded]` rewrites `std::collections::HashSet`, and `{Self}` is a different type",
+    label = "not `std::collections::HashSet`",
+    note = "import `std::collections::HashSet`, or for another set type use `leakproof::BoundedSet` directly"
+)]
+#[allow(non_camel_case_types)]
+pub trait std_HashSet {
+    /// Compiles only for std's `HashSet`.
+    fn confirm() {}
+}
+#[diagnostic::do_not_recommend]
+impl<T, S> std_HashSet for std::collections::HashSet<T, S> {}
+
+/// `#[bounded]`'s check that a written `HashMap` is std's.
+#[diagnostic::on_unimplemented(
+    message = "`#[bounded]` rewrites `std::collections::HashMap`, and `{Self}` is a different type",
+    label = "not `std::collections::HashMap`",
+    note = "import `std::collections::HashMap`, or for another map type use `leakproof::BoundedMap` directly"
+)]
+#[allow(non_camel_case_types)]
+pub trait std_HashMap {
+    /// Compiles only for std's `HashMap`.
+    fn confirm() {}
+}
+#[diagnostic::do_not_recommend]
+impl<K, V, S> std_HashMap for std::collections::HashMap<K, V, S> {}
+
+/// `#[bounded]`'s check that a written `Vec` is std's.
+#[diagnostic::on_unimplemented(
+    message = "`#[bounded]` rewrites `std::vec::Vec`, and `{Self}` is a different type",
+    label = "not `std::vec::Vec`",
+    note = "use std's `Vec`, or `leakproof::BoundedDeque` directly"
+)]
+#[allow(non_camel_case_types)]
+pub trait std_Vec {
+    /// Compiles only for std's `Vec`.
+    fn confirm() {}
+}
+#[diagnostic::do_not_recommend]
+impl<T> std_Vec for Vec<T> {}
+
+/// `#[bounded]`'s check that a written `VecDeque` is std's.
+#[diagnostic::on_unimplemented(
+    message = "`#[bounded]` rewrites `std::collections::VecDeque`, and `{Self}` is a different type",
+    label = "not `std::collections::VecDeque`",
+    note = "import `std::collections::VecDeque`, or use `leakproof::BoundedDeque` directly"
+)]
+#[allow(non_camel_case_types)]
+pub trait std_VecDeque {
+    /// Compiles only for std's `VecDeque`.
+    fn confirm() {}
+}
+#[diagnostic::do_not_recommend]
+impl<T> std_VecDeque for std::collections::VecDeque<T> {}

@@ -25,18 +25,15 @@ struct Rule {
     suffix: &'static str,
     /// The probe method (`Probe::verdict` or `Probe::growth`).
     probe: TokenStream,
-    /// The probe traits to bring into scope: the specific one first.
-    via: TokenStream,
     message: fn(&str) -> String,
     label: &'static str,
     note: &'static str,
 }
 
-fn teardown_rule(private: &TokenStream) -> Rule {
+fn teardown_rule() -> Rule {
     Rule {
         suffix: "is_torn_down",
         probe: quote!(verdict),
-        via: quote!(#private::{ViaPlain as _, ViaResource as _}),
         message: |field| {
             format!(
                 "field `{field}` holds `{{T}}`, a teardown resource that `shutdown()` would skip"
@@ -47,11 +44,10 @@ fn teardown_rule(private: &TokenStream) -> Rule {
     }
 }
 
-fn bound_rule(private: &TokenStream) -> Rule {
+fn bound_rule() -> Rule {
     Rule {
         suffix: "is_bounded",
         probe: quote!(growth),
-        via: quote!(#private::{ViaPlain as _, ViaUnbounded as _}),
         message: |field| format!("field `{field}` of type `{{T}}` can grow without bound"),
         label: "an unbounded collection with no bound declared",
         note: "cap it with `#[bounded(cap = N)]` (a std collection) or use a bounded channel (`mpsc::channel(n)`), or add `#[unbounded(reason = \"...\")]` to say why it may grow (the reason shows in the memory report)",
@@ -61,7 +57,7 @@ fn bound_rule(private: &TokenStream) -> Rule {
 /// Statements for the checks function.
 pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
     let private = quote!(#krate::__private);
-    let (teardown, bound) = (teardown_rule(&private), bound_rule(&private));
+    let (teardown, bound) = (teardown_rule(), bound_rule());
     let owner = &container.item.ident;
     let mut out = Vec::new();
     for field in &container.fields {
@@ -79,6 +75,18 @@ pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
             out.push(assertion(&bound, owner, field, &private));
         }
     }
+    if !out.is_empty() {
+        // The probe traits, once for every assertion (`verdict` comes from
+        // `ViaResource` or `ViaPlain`, `growth` from `ViaUnbounded` or
+        // `ViaPlain`: no method is in two of the specific ones).
+        out.insert(
+            0,
+            quote! {
+                #[allow(unused_imports)]
+                use #private::{ViaPlain as _, ViaResource as _, ViaUnbounded as _};
+            },
+        );
+    }
     out
 }
 
@@ -88,15 +96,11 @@ fn assertion(rule: &Rule, owner: &syn::Ident, field: &Field, private: &TokenStre
     let ty = &field.ty;
     let cfgs = &field.cfgs;
     let message = (rule.message)(&name);
-    let (label, note, probe, via) = (rule.label, rule.note, &rule.probe, &rule.via);
+    let (label, note, probe) = (rule.label, rule.note, &rule.probe);
     let owner = syn::ext::IdentExt::unraw(owner);
     let tr = format_ident!("{}_{}_{}", owner, name, rule.suffix);
     let verdict = quote_spanned! {ty.span()=>
-        let __leakproof_verdict = {
-            #[allow(unused_imports)]
-            use #via;
-            (&#private::Probe::<#ty>::new()).#probe()
-        };
+        let __leakproof_verdict = (&#private::Probe::<#ty>::new()).#probe();
     };
     // Every token of the call carries the type's span, so the error points
     // at the type alone.

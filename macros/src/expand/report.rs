@@ -38,13 +38,23 @@ pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) 
             use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
             (&&&#private::Reporter(&#place)).deep_field_report(__leakproof_seen)
         },
-        Depth::Either => quote! {
-            #[allow(unused_imports)]
-            use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
-            (&&&#private::Reporter(&#place)).node(__leakproof_seen.as_deref_mut())
-        },
+        // The probe traits are imported once, at the top of the body
+        // (`PROBES`), and the node comes back named.
+        Depth::Either => {
+            return quote!((&&&__leakproof::Reporter(&#place)).node(#label, &mut __leakproof_seen));
+        }
     };
     quote!({ #call }.named(#label))
+}
+
+/// The imports at the top of a report body built at `Depth::Either`: the
+/// private module under a short name, and the probe traits.
+fn either_prelude(krate: &Path) -> TokenStream {
+    quote! {
+        use #krate::__private as __leakproof;
+        #[allow(unused_imports)]
+        use __leakproof::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+    }
 }
 
 /// What the macro knows of a field's type without asking the compiler.
@@ -89,7 +99,7 @@ pub fn known_node(
             quote!(#private::DeepHeap::deep_node(&#place, __leakproof_seen).named(#label))
         }
         (Depth::Either, Known::Plain | Known::Bounded { plain_elements: true }) => {
-            quote!(#private::node(&#place, __leakproof_seen.as_deref_mut()).named(#label))
+            quote!(__leakproof::node(&#place, #label, &mut __leakproof_seen))
         }
         (Depth::Deep | Depth::Either, Known::Bounded { plain_elements: false }) => {
             field_node(place, label, krate, depth)
@@ -117,6 +127,7 @@ pub fn impls(
         // Same bounds for both: one body, which reports shallowly or walks
         // deep as asked, instead of two copies of every field's node.
         let body = body(Depth::Either);
+        let prelude = either_prelude(krate);
         let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
         return quote! {
             #[automatically_derived]
@@ -145,6 +156,7 @@ pub fn impls(
                     &self,
                     mut __leakproof_seen: ::core::option::Option<&mut #private::Seen>,
                 ) -> #private::Report {
+                    #prelude
                     #body
                 }
             }
@@ -194,23 +206,29 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
             let cfgs = &field.cfgs;
             // The reviewed reason is what an operator needs most, so it wins
             // over the teardown kind when a field has both.
+            let p = match depth {
+                Depth::Either => quote!(__leakproof),
+                _ => private.clone(),
+            };
             let kind = match (&field.bound, field.teardown) {
                 (Bound::Unbounded { reason }, _) => {
-                    quote!(.with_kind(#private::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
+                    quote!(.with_kind(#p::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
                 }
-                (_, Teardown::Subscription) => quote!(.with_kind(#private::Kind::Subscription)),
-                (_, Teardown::Task) => quote!(.with_kind(#private::Kind::Task)),
-                (_, Teardown::Nested) => quote!(.with_kind(#private::Kind::Nested)),
+                (_, Teardown::Subscription) => quote!(.with_kind(#p::Kind::Subscription)),
+                (_, Teardown::Task) => quote!(.with_kind(#p::Kind::Task)),
+                (_, Teardown::Nested) => quote!(.with_kind(#p::Kind::Nested)),
                 (_, Teardown::Shared) => quote!(.shared()),
                 (_, Teardown::None | Teardown::Skip) => TokenStream::new(),
             };
-            Some(quote!(#(#cfgs)* __leakproof_fields.push(#node #kind);))
+            Some(quote!(#(#cfgs)* #node #kind))
         });
-        quote! {
-            let mut __leakproof_fields = ::std::vec::Vec::new();
-            #(#nodes)*
-            #private::Report::structure::<Self>(#name_str, __leakproof_fields)
-        }
+        let p = match depth {
+            Depth::Either => quote!(__leakproof),
+            _ => private.clone(),
+        };
+        // `#[cfg]` on a field: on its element of the array too (allowed on
+        // array elements, unlike inside `vec!`).
+        quote!(#p::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
     };
     impls(krate, name, (&item.generics, &item.generics), body)
 }
