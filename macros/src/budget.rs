@@ -69,7 +69,7 @@ const CASES: &[Case] = &[
                 #[shared] db: Arc<Db>,
             }"#,
         fields: 6,
-        budget: 370,
+        budget: 315,
         derive: false,
     },
     // A generic component with a hook.
@@ -82,7 +82,7 @@ const CASES: &[Case] = &[
                 label: String,
             }"#,
         fields: 3,
-        budget: 438,
+        budget: 375,
         derive: false,
     },
     // `#[derive(MemoryReport)]` on plain data.

@@ -5,7 +5,8 @@
 //! - a field with no bound attribute must not be a growable collection.
 //!
 //! A field whose type settles a question as written (a primitive, `String`,
-//! a std collection of those: see `model::known`) is not asked it.
+//! a std collection of those, the runtime's teardown types for the growth
+//! question: see `model::known`) is not asked it.
 //!
 //! Each assertion is a trait of its own, declared where it is used, whose
 //! `on_unimplemented` message names the field as plain text. (Naming it
@@ -71,6 +72,7 @@ pub fn checks(container: &Container, krate: &Path) -> Vec<TokenStream> {
         if matches!(field.bound, Bound::Undeclared)
             && field.teardown != Teardown::Shared
             && !known::is_plain(&field.ty)
+            && !known::is_runtime_teardown(&field.ty)
         {
             out.push(assertion(&bound, owner, field, &private));
         }

@@ -15,7 +15,7 @@ pub mod shutdown;
 use darling::Error;
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Generics, Ident, Item, Path, parse_quote};
+use syn::{Generics, Item, Path, parse_quote};
 
 use crate::check;
 use crate::model::{Container, field};
@@ -33,19 +33,18 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
         bounded::rewrite_fields(&mut container, &krate);
     checks.extend(audit::checks(&container, &krate));
     let lifecycle = shutdown::expand(&container, &krate);
-    let report = report::expand(&container, &krate);
+    // The checks function joins the report's hidden inherent impl.
+    let checks = check_fn(&container.item.generics, &checks, true);
+    let report = report::expand(&container, &krate, checks);
     let item = &container.item;
-    let checks = check_fn(&item.generics, &checks, Some(&item.ident));
     let errors = fallback::errors(errors);
+    // `items` are the cap assertions, each an unnamed `const _` of its own.
     quote! {
         #(#guards)*
         #item
         #lifecycle
         #report
-        const _: () = {
-            #checks
-            #(#items)*
-        };
+        #(#items)*
         #errors
     }
 }
@@ -69,7 +68,7 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     let b = field::parse_bounded(&attr, &alias.ty, &mut errors);
     check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], None);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b)], false);
     let cap_check = bounded::cap_check(&b, &krate);
     let generic = !alias.generics.params.is_empty();
     let guard = bounded::guard_ident(&b, &alias.ident, None, generic);
@@ -97,33 +96,31 @@ fn crate_path(krate: Option<&Path>) -> Path {
     krate.cloned().unwrap_or_else(|| parse_quote!(::leakproof))
 }
 
-/// A never-called function, generic like the item, holding the statements
-/// that only need to type-check. For a struct it is an associated function
-/// (hidden), so that field types naming `Self` resolve in the checks too.
-fn check_fn(generics: &Generics, statements: &[TokenStream], owner: Option<&Ident>) -> TokenStream {
+/// A never-called function holding the statements that only need to
+/// type-check. For a struct it is an associated function (hidden; the caller
+/// puts it in the struct's inherent impl), so that field types naming `Self`
+/// resolve in the checks too; for an alias, a free function generic like it.
+fn check_fn(generics: &Generics, statements: &[TokenStream], associated: bool) -> TokenStream {
     if statements.iter().all(TokenStream::is_empty) {
         return TokenStream::new();
     }
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let attrs = quote! {
         #[allow(dead_code, unused_qualifications, clippy::extra_unused_type_parameters)]
     };
-    match owner {
-        Some(owner) => quote! {
-            #[automatically_derived]
-            impl #impl_generics #owner #ty_generics #where_clause {
-                #[doc(hidden)]
-                #attrs
-                fn __leakproof_checks() {
-                    #(#statements)*
-                }
-            }
-        },
-        None => quote! {
+    if associated {
+        return quote! {
+            #[doc(hidden)]
             #attrs
-            fn __leakproof_checks #impl_generics () #where_clause {
+            fn __leakproof_checks() {
                 #(#statements)*
             }
-        },
+        };
+    }
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #attrs
+        fn __leakproof_checks #impl_generics () #where_clause {
+            #(#statements)*
+        }
     }
 }

@@ -121,6 +121,7 @@ pub fn impls(
     name: &syn::Ident,
     generics: (&syn::Generics, &syn::Generics),
     body: impl Fn(Depth) -> TokenStream,
+    inherent: TokenStream,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
     if generics.0 == generics.1 {
@@ -159,13 +160,27 @@ pub fn impls(
                     #prelude
                     #body
                 }
+
+                #inherent
             }
         };
     }
     let (shallow, deep) = (body(Depth::Shallow), body(Depth::Deep));
     let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
     let (deep_impl_generics, _, deep_where_clause) = generics.1.split_for_impl();
+    let inherent = if inherent.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #name #ty_generics #where_clause {
+                #inherent
+            }
+        }
+    };
     quote! {
+        #inherent
+
         #[automatically_derived]
         impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
             fn memory_report(&self) -> #private::Report {
@@ -186,7 +201,9 @@ pub fn impls(
     }
 }
 
-pub fn expand(container: &Container, krate: &Path) -> TokenStream {
+/// The report impls; `inherent` holds more items for the struct's hidden
+/// inherent impl (the checks function), so one impl serves both.
+pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> TokenStream {
     let private = quote!(#krate::__private);
     let item = &container.item;
     let name = &item.ident;
@@ -230,5 +247,5 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         // array elements, unlike inside `vec!`).
         quote!(#p::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
     };
-    impls(krate, name, (&item.generics, &item.generics), body)
+    impls(krate, name, (&item.generics, &item.generics), body, inherent)
 }

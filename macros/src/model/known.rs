@@ -68,6 +68,27 @@ pub fn is_plain(ty: &Type) -> bool {
 /// A type that holds no teardown resource: a plain type, or a std
 /// collection of plain elements (`HashMap<u64, String>`). Such a collection
 /// may still grow: only the teardown probe can be skipped for it.
+/// The runtime's teardown types, none of which can grow without bound.
+const RUNTIME_TEARDOWN: &[&str] = &["Subscription", "Subscriptions", "TaskSet", "TaskHandle"];
+
+/// Whether `ty` is written as one of the runtime's teardown types
+/// (`Subscription`, `leakproof::TaskSet`, ...): the growth question is then
+/// settled as written, like `String`'s (the names are trusted, as above).
+pub fn is_runtime_teardown(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    let named = match segments[..] {
+        [last] => path.path.leading_colon.is_none().then_some(last),
+        [krate, last] if krate.ident == "leakproof" => Some(last),
+        _ => None,
+    };
+    named.is_some_and(|last| {
+        path.qself.is_none()
+            && matches!(last.arguments, PathArguments::None)
+            && RUNTIME_TEARDOWN.iter().any(|name| last.ident == name)
+    })
+}
+
 pub fn holds_no_resource(ty: &Type) -> bool {
     if is_plain(ty) {
         return true;
@@ -86,6 +107,28 @@ pub fn holds_no_resource(ty: &Type) -> bool {
 mod tests {
     use super::*;
     use syn::parse_quote;
+
+    #[test]
+    fn runtime_teardown_types_are_recognised_as_written() {
+        for ty in [
+            parse_quote!(Subscription),
+            parse_quote!(leakproof::Subscriptions),
+            parse_quote!(::leakproof::TaskSet),
+            parse_quote!(TaskHandle),
+        ] {
+            let ty: Type = ty;
+            assert!(is_runtime_teardown(&ty), "{}", quote::quote!(#ty));
+        }
+        for ty in [
+            parse_quote!(Vec<Subscription>),
+            parse_quote!(my::Subscription),
+            parse_quote!(Option<TaskSet>),
+            parse_quote!(TaskSets),
+        ] {
+            let ty: Type = ty;
+            assert!(!is_runtime_teardown(&ty), "{}", quote::quote!(#ty));
+        }
+    }
 
     #[test]
     fn plain_types_are_recognised_as_written() {
