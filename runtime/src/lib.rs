@@ -1,7 +1,8 @@
 //! Runtime support for [`leakproof`](https://docs.rs/leakproof): the bounded
-//! collections that `#[bounded]` fields become; the lifecycle, event-bus,
-//! task (feature `tokio`) and report types that `#[lifecycle]` generates
-//! code against; and `Unsubscribe` for NATS subscriptions (feature `nats`).
+//! [`collections`] that `#[bounded]` fields become; the [`shutdown`],
+//! [`EventBus`], task (feature `tokio`) and [`report`] types that
+//! `#[lifecycle]` generates code against; and [`Unsubscribe`] for NATS
+//! subscriptions (feature `nats`).
 //!
 //! Users normally depend on the `leakproof` facade crate, which re-exports
 //! everything here together with the macros.

@@ -1,4 +1,4 @@
-//! `Unsubscribe` for [async-nats](https://docs.rs/async-nats) subscriptions
+//! [`Unsubscribe`] for [async-nats](https://docs.rs/async-nats) subscriptions
 //! (feature `nats`).
 //!
 //! An `async_nats::Subscriber` is both the message stream and the only way to

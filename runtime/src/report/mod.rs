@@ -331,7 +331,7 @@ impl Report {
         self.heap_bytes
     }
 
-    /// False for a value whose type has no `MemoryReport` impl: its heap is
+    /// False for a value whose type has no [`MemoryReport`] impl: its heap is
     /// unknown and counted as 0.
     pub fn is_measured(&self) -> bool {
         self.measured
@@ -341,7 +341,7 @@ impl Report {
     /// node's elements may own heap memory that no report measured (a map
     /// of `String`s or of channel senders, reported shallowly). A deep
     /// report ([`DeepHeap::deep_report`]) walks the elements and is exact
-    /// where every element type has `DeepHeap`. For a struct: any field's.
+    /// where every element type has [`DeepHeap`]. For a struct: any field's.
     ///
     /// ```
     /// use leakproof_runtime::MemoryReport;

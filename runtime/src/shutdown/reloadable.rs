@@ -13,7 +13,7 @@ use crate::report::{MemoryReport, Report};
 /// and the memory report reports it.
 ///
 /// A reload starts the new instance, puts it in the slot, and shuts the old
-/// one down: [`reload`](Self::reload) does all of it (feature `tokio`), or
+/// one down: `reload` does all of it (feature `tokio`), or
 /// [`replace`](Self::replace) hands the old one back for the caller to shut
 /// down. Readers take [`current`](Self::current), an `Arc` they may keep
 /// across the swap; the slot's lock is held only to clone or swap that
