@@ -132,7 +132,7 @@ fn nodes(
         };
         out.push(match &field.with {
             Some(with) => with_node(with, &place, &label, krate),
-            None if known::is_plain(&field.ty) => {
+            None if known::is_plain(&field.ty) || known::is_plain_collection(&field.ty) => {
                 known_node(&place, &label, krate, depth, Known::Plain)
             }
             None => field_node(&place, &label, krate, depth),

@@ -70,7 +70,7 @@ pub enum Known {
 
 impl Known {
     pub fn of(field: &Field) -> Option<Known> {
-        if known::is_plain(&field.ty) {
+        if known::is_plain(&field.ty) || known::is_plain_collection(&field.ty) {
             return Some(Known::Plain);
         }
         let Bound::Bounded(bounded) = &field.bound else { return None };

@@ -90,9 +90,14 @@ pub fn is_runtime_teardown(ty: &Type) -> bool {
 }
 
 pub fn holds_no_resource(ty: &Type) -> bool {
-    if is_plain(ty) {
-        return true;
-    }
+    is_plain(ty) || is_plain_collection(ty)
+}
+
+/// A std collection of plain types, as written (`Vec<u8>`,
+/// `HashMap<u64, String>`): it has both reports (`MemoryReport`, and
+/// `DeepHeap` through its plain elements), so the report calls them directly,
+/// and it holds no teardown resource.
+pub fn is_plain_collection(ty: &Type) -> bool {
     match name_and_args(ty) {
         Some((name, args)) => {
             COLLECTIONS.contains(&name.as_str())
