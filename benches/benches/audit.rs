@@ -8,32 +8,13 @@
 //! (`cargo fetch` brings hyper and axum, dev-dependencies of the demos, into
 //! the registry; a crate that is not there is skipped with a message).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use leakproof_audit::config::Config;
 use leakproof_audit::{audit_sources, discover};
 
 const RUNS: usize = 5;
-
-/// The newest unpacked version of `name` in the cargo registry.
-fn registry_crate(name: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
-    let mut found = Vec::new();
-    for index in std::fs::read_dir(home.join("registry/src")).ok()?.flatten() {
-        for entry in std::fs::read_dir(index.path()).ok()?.flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            let version = file.strip_prefix(&format!("{name}-"));
-            if version.is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
-                found.push(entry.path());
-            }
-        }
-    }
-    found.sort();
-    found.pop()
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -45,7 +26,7 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let (mut all_lines, mut all_secs, mut all_parse) = (0usize, 0f64, 0f64);
     for name in ["tokio", "hyper", "axum", "syn"] {
-        let Some(dir) = registry_crate(name) else {
+        let Some(dir) = discover::registry_crate(name) else {
             eprintln!("{name}: not in the local registry, skipped");
             continue;
         };

@@ -157,12 +157,10 @@ fn read(root: &Path, path: &Path) -> Source {
 pub fn parse(text: &str) -> Result<syn::File, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // A shebang line (not an inner attribute `#![..]`) is not Rust tokens;
-    // it becomes a blank line, so the lines below keep their numbers.
-    let blanked;
+    // parsing starts at its newline, so the lines below keep their numbers.
     let text = match text.strip_prefix("#!") {
         Some(rest) if !rest.trim_start().starts_with('[') => {
-            blanked = text.find('\n').map_or(String::new(), |at| text[at..].to_owned());
-            blanked.as_str()
+            text.find('\n').map_or("", |at| &text[at..])
         }
         _ => text,
     };
@@ -290,5 +288,41 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<Source>, exclude: &[String]) {
         } else if name.ends_with(".rs") {
             found.push(read(root, &path));
         }
+    }
+}
+
+/// The newest unpacked version of the crate `name` in the local cargo
+/// registry (`$CARGO_HOME/registry/src/*/name-VERSION`), if any: the crates
+/// a workspace depends on, to audit or measure against.
+pub fn registry_crate(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let mut found = Vec::new();
+    for index in std::fs::read_dir(home.join("registry/src")).ok()?.flatten() {
+        for entry in std::fs::read_dir(index.path()).ok()?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let version = file.strip_prefix(name).and_then(|rest| rest.strip_prefix('-'));
+            if version.is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found.pop()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_shebang_line_is_skipped_and_lines_keep_their_numbers() {
+        let file = super::parse("#!/usr/bin/env run-cargo-script\nfn main() {}\n").unwrap();
+        let syn::Item::Fn(main) = &file.items[0] else { panic!("a fn") };
+        assert_eq!(main.sig.ident.span().start().line, 2);
+        assert!(
+            super::parse("#![allow(dead_code)]\nfn f() {}\n").is_ok(),
+            "an inner attribute stays"
+        );
+        assert!(super::parse("\u{feff}fn f() {}").is_ok(), "a BOM is skipped");
     }
 }

@@ -5,7 +5,7 @@
 //! largest crate in the local registry, always there: leakproof depends on
 //! it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use leakproof_audit::config::Config;
 use leakproof_audit::discover::{self, Source, Sources};
@@ -63,30 +63,9 @@ fn workspace_findings_are_the_same_skimmed_or_whole() {
     assert!(found > 10, "the unguarded demos are reported ({found} seen)");
 }
 
-/// The newest tokio unpacked in the cargo registry.
-fn tokio_src() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
-    let mut found = Vec::new();
-    for index in std::fs::read_dir(home.join("registry/src")).ok()?.flatten() {
-        for entry in std::fs::read_dir(index.path()).ok()?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name
-                .strip_prefix("tokio-")
-                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                found.push(entry.path().join("src"));
-            }
-        }
-    }
-    found.sort();
-    found.pop()
-}
-
 #[test]
 fn tokio_findings_are_the_same_skimmed_or_whole() {
-    let Some(src) = tokio_src() else {
+    let Some(src) = discover::registry_crate("tokio").map(|dir| dir.join("src")) else {
         panic!("tokio is a dependency of leakproof, so its source is in the cargo registry");
     };
     let sources = discover::sources(&src, false, &[]);

@@ -209,6 +209,12 @@ pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> Tok
     let name = &item.ident;
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let body = |depth: Depth| {
+        // The private module's path: its short name inside an `Either` body
+        // (`either_prelude` imports it), the full path otherwise.
+        let p = match depth {
+            Depth::Either => quote!(__leakproof),
+            _ => private.clone(),
+        };
         let nodes = container.fields.iter().filter_map(|field| {
             let ident = field.ident.as_ref()?;
             let label = field.name()?;
@@ -223,10 +229,6 @@ pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> Tok
             let cfgs = &field.cfgs;
             // The reviewed reason is what an operator needs most, so it wins
             // over the teardown kind when a field has both.
-            let p = match depth {
-                Depth::Either => quote!(__leakproof),
-                _ => private.clone(),
-            };
             let kind = match (&field.bound, field.teardown) {
                 (Bound::Unbounded { reason }, _) => {
                     quote!(.with_kind(#p::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
@@ -239,10 +241,6 @@ pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> Tok
             };
             Some(quote!(#(#cfgs)* #node #kind))
         });
-        let p = match depth {
-            Depth::Either => quote!(__leakproof),
-            _ => private.clone(),
-        };
         // `#[cfg]` on a field: on its element of the array too (allowed on
         // array elements, unlike inside `vec!`).
         quote!(#p::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
