@@ -160,7 +160,7 @@ impl FromMeta for Cap {
                     }
                     let value: u64 = int.base10_parse().map_err(|_| {
                         Error::custom(
-                            "`cap` must fit in a `usize` and be at most `leakproof::MAX_CAP`",
+                            "`cap` is too large for a `usize`: lower it to at most `leakproof::MAX_CAP` (u32::MAX - 1)",
                         )
                         .with_span(int)
                     })?;
