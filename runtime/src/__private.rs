@@ -1,7 +1,9 @@
 //! The only door generated code uses. Not public API: no semver guarantees.
 
 pub use crate::audit::{Fine, Probe, TeardownResource, ViaPlain, ViaResource, ViaUnbounded};
-pub use crate::collections::{BoundedDeque, BoundedMap, BoundedSet};
+pub use crate::collections::{
+    BoundedDeque, BoundedMap, BoundedSet, IsStdHashMap, IsStdHashSet, IsStdVec, IsStdVecDeque,
+};
 pub use crate::report::node;
 pub use crate::report::{
     DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,

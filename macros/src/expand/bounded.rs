@@ -37,9 +37,9 @@ pub fn rewrite_fields(container: &mut Container, krate: &Path) -> Rewritten {
     for (model, field) in container.fields.iter().zip(container.item.fields.iter_mut()) {
         let Bound::Bounded(b) = &model.bound else { continue };
         let cfgs = &model.cfgs;
-        let identity = identity_check(b);
+        let identity = identity_check(b, krate);
         let cap = cap_check(b, krate);
-        out.checks.push(quote!(#(#cfgs)* { #identity }));
+        out.checks.push(if cfgs.is_empty() { identity } else { quote!(#(#cfgs)* { #identity }) });
         if !cap.is_empty() {
             out.items.push(quote!(#(#cfgs)* #cap));
         }
@@ -112,63 +112,29 @@ pub fn rewrite_type(
 /// Statements asserting that `ty` (as written) is the std collection the
 /// rewrite assumed. Spanned on the type, which is where the error belongs.
 ///
-/// The assertion is a trait declared on the spot, implemented only for the
-/// std type, so that rustc's help line reads "the trait `std_HashSet` is not
-/// implemented for `BTreeSet<u64>`" and no note points into leakproof's own
-/// source.
-pub fn identity_check(bounded: &Bounded) -> TokenStream {
+/// The assertion is a call through a runtime trait implemented only for the
+/// std type (`leakproof::collections::IsStdHashSet`, ...): one statement per
+/// field instead of a trait and an impl declared on the spot, which cost
+/// every build its items. Because the trait is reachable by a public path,
+/// rustc's help line names it plainly ("the trait `IsStdHashSet` is not
+/// implemented for `BTreeSet<u64>`"), never through `__private`, and no note
+/// points into leakproof's own source.
+pub fn identity_check(bounded: &Bounded, krate: &Path) -> TokenStream {
     let Some(collection) = &bounded.collection else {
         return TokenStream::new();
     };
     let ty = &collection.written;
-    let (name, std_ty, params, note) = match collection.kind {
-        CollectionKind::HashSet => (
-            "HashSet",
-            quote!(::std::collections::HashSet<T, S>),
-            quote!(<T, S>),
-            "import `std::collections::HashSet`, or for another set type use `leakproof::BoundedSet` directly",
-        ),
-        CollectionKind::HashMap => (
-            "HashMap",
-            quote!(::std::collections::HashMap<K, V, S>),
-            quote!(<K, V, S>),
-            "import `std::collections::HashMap`, or for another map type use `leakproof::BoundedMap` directly",
-        ),
-        CollectionKind::Vec => (
-            "Vec",
-            quote!(::std::vec::Vec<T>),
-            quote!(<T>),
-            "use std's `Vec`, or `leakproof::BoundedDeque` directly",
-        ),
-        CollectionKind::VecDeque => (
-            "VecDeque",
-            quote!(::std::collections::VecDeque<T>),
-            quote!(<T>),
-            "import `std::collections::VecDeque`, or use `leakproof::BoundedDeque` directly",
-        ),
+    // One runtime trait per collection, implemented for the std type only;
+    // its `on_unimplemented` carries the message, label and note.
+    let check = match collection.kind {
+        CollectionKind::HashSet => "IsStdHashSet",
+        CollectionKind::HashMap => "IsStdHashMap",
+        CollectionKind::Vec => "IsStdVec",
+        CollectionKind::VecDeque => "IsStdVecDeque",
     };
-    let path = if name == "Vec" {
-        "std::vec::Vec".to_string()
-    } else {
-        format!("std::collections::{name}")
-    };
-    let message = format!("`#[bounded]` rewrites `{path}`, and `{{Self}}` is a different type");
-    let label = format!("not `{path}`");
-    let tr = syn::Ident::new(&format!("std_{name}"), ty.span());
-    let call = quote_spanned! {ty.span()=>
-        <#ty as #tr>::confirm();
-    };
-    quote! {
-        {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #[allow(non_camel_case_types)]
-            trait #tr {
-                fn confirm() {}
-            }
-            #[diagnostic::do_not_recommend]
-            impl #params #tr for #std_ty {}
-            #call
-        }
+    let check = Ident::new(check, Span::call_site());
+    quote_spanned! {ty.span()=>
+        <#ty as #krate::__private::#check>::confirm();
     }
 }
 

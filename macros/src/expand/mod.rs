@@ -68,7 +68,7 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     let b = field::parse_bounded(&attr, &alias.ty, &mut errors);
     check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b)], false);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], false);
     let cap_check = bounded::cap_check(&b, &krate);
     let generic = !alias.generics.params.is_empty();
     let guard = bounded::guard_ident(&b, &alias.ident, None, generic);

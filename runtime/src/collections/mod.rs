@@ -100,6 +100,7 @@ mod list;
 pub mod map;
 pub mod policy;
 mod report;
+mod rewrites;
 pub mod set;
 mod table;
 mod timers;
@@ -116,6 +117,10 @@ pub use policy::{
     DequePolicy, Fifo, Guarded, KeepIf, KeyOnly, Lru, Policy, Reject, SharedReads, Sieve,
 };
 pub use set::BoundedSet;
+// What `#[bounded]` checks about the written type; rustc names these in the
+// help line of that error, by this path.
+#[doc(hidden)]
+pub use rewrites::{IsStdHashMap, IsStdHashSet, IsStdVec, IsStdVecDeque};
 
 /// The eviction policies by name: what [`Policy::EVICT`] says and
 /// `evict_policy()` returns. The policy itself is a type parameter
