@@ -9,7 +9,9 @@
 //! - `report`: `#[derive(MemoryReport)]` alone, on the unannotated fields;
 //! - `serde`: the same structs with `#[derive(Serialize, Deserialize)]`.
 //!
-//! Medians of 5 runs each, after one warm-up build of the dependencies.
+//! Medians of 7 rounds, each checking every crate once (so a slow spell of
+//! the machine lands on all alike), after one warm-up build of the
+//! dependencies; the ratios are the median of the rounds' own ratios.
 //! `cargo bench -p leakproof-benches --bench compile_time`
 
 use std::fmt::Write as _;
@@ -18,7 +20,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const STRUCTS: usize = 200;
-const RUNS: usize = 5;
+const RUNS: usize = 7;
+/// Where serde's crate is in `kinds`: the denominator of every ratio.
+const SERDE: usize = 4;
 
 fn fields(kind: &str) -> String {
     let mut out = String::new();
@@ -109,17 +113,30 @@ fn main() {
     for dir in &dirs {
         check(dir, &target); // dependencies, once
     }
-    let mut results = Vec::new();
-    for (kind, dir) in kinds.iter().zip(&dirs) {
-        let times: Vec<_> = (0..RUNS).map(|_| check(dir, &target)).collect();
-        results.push((kind, median(times)));
+    // Rounds, each checking every crate once: a slow spell of this shared
+    // machine then lands on all of them alike, and each round gives its own
+    // ratios, of which the median is printed.
+    let mut times = vec![Vec::new(); kinds.len()];
+    let mut ratios = vec![Vec::new(); kinds.len()];
+    for _ in 0..RUNS {
+        let round: Vec<_> = dirs.iter().map(|dir| check(dir, &target)).collect();
+        for (k, time) in round.iter().enumerate() {
+            times[k].push(*time);
+            ratios[k].push(time.as_secs_f64() / round[SERDE].as_secs_f64());
+        }
     }
-    println!("cargo check of {STRUCTS} structs x 10 fields, median of {RUNS}:");
-    for (kind, time) in &results {
-        println!("  {kind:<10} {:>7.2} s", time.as_secs_f64());
+    println!("cargo check of {STRUCTS} structs x 10 fields, median of {RUNS} rounds:");
+    for (kind, times) in kinds.iter().zip(&times) {
+        println!("  {kind:<10} {:>7.2} s", median(times.clone()).as_secs_f64());
     }
-    let serde = results[4].1.as_secs_f64();
-    for (kind, time) in &results[1..4] {
-        println!("  {kind} / serde = {:.2}", time.as_secs_f64() / serde);
+    for (kind, ratios) in kinds.iter().zip(&ratios).take(SERDE).skip(1) {
+        let mut ratios = ratios.clone();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "  {kind} / serde = {:.2} (median of the rounds' ratios; range {:.2}-{:.2})",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
     }
 }

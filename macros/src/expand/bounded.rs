@@ -34,6 +34,9 @@ pub fn rewrite_fields(container: &mut Container, krate: &Path) -> Rewritten {
     let owner = container.item.ident.clone();
     let vis = container.item.vis.clone();
     let generic = !container.item.generics.params.is_empty();
+    // The runtime type is long by construction; the user wrote the short
+    // one, and clippy should judge that.
+    let allow: syn::Attribute = syn::parse_quote!(#[allow(clippy::type_complexity)]);
     for (model, field) in container.fields.iter().zip(container.item.fields.iter_mut()) {
         let Bound::Bounded(b) = &model.bound else { continue };
         let cfgs = &model.cfgs;
@@ -51,9 +54,7 @@ pub fn rewrite_fields(container: &mut Container, krate: &Path) -> Rewritten {
         }
         if let Some(new_ty) = rewrite_type(b, &model.ty, krate, guard.as_ref()) {
             field.ty = new_ty;
-            // The runtime type is long by construction; the user wrote
-            // the short one, and clippy should judge that.
-            field.attrs.push(syn::parse_quote!(#[allow(clippy::type_complexity)]));
+            field.attrs.push(allow.clone());
         }
     }
     out
@@ -105,8 +106,10 @@ pub fn rewrite_type(
             quote!(#private::BoundedDeque<#(#elements,)* #policy, #cap>)
         }
     };
-    let new: Type = syn::parse2(tokens).ok()?;
-    Some(crate::model::collection::replace_collection(ty, new))
+    // Emitted as written: the tokens are a type by construction, and
+    // nothing reads the rewritten field's type back (the model keeps the
+    // written one), so parsing them again would only cost every build time.
+    Some(crate::model::collection::replace_collection(ty, Type::Verbatim(tokens)))
 }
 
 /// Statements asserting that `ty` (as written) is the std collection the
