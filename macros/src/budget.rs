@@ -127,3 +127,30 @@ fn generated_tokens_per_field_stay_within_budget() {
         over.join("\n")
     );
 }
+
+/// `#[automatically_derived]` belongs on trait impls only: on an inherent
+/// impl rustc warns that it "cannot be used on inherent impl blocks" and
+/// will become a hard error (a future-incompatibility lint, hidden while the
+/// code comes from a macro, so only an expansion shows it).
+#[test]
+fn automatically_derived_only_on_trait_impls() {
+    for case in CASES {
+        let input: TokenStream = case.input.parse().expect("a case parses");
+        let output = if case.derive {
+            expand::derive_report::expand(input)
+        } else {
+            expand::lifecycle(TokenStream::new(), input)
+        };
+        let file: syn::File = syn::parse2(output).expect("the expansion parses as items");
+        for item in file.items {
+            if let syn::Item::Impl(imp) = item {
+                let marked = imp.attrs.iter().any(|a| a.path().is_ident("automatically_derived"));
+                assert!(
+                    !marked || imp.trait_.is_some(),
+                    "`{}`: an inherent impl is marked #[automatically_derived]",
+                    case.name
+                );
+            }
+        }
+    }
+}

@@ -4,7 +4,6 @@ pub use crate::audit::{Fine, Probe, TeardownResource, ViaPlain, ViaResource, Via
 pub use crate::collections::{
     BoundedDeque, BoundedMap, BoundedSet, IsStdHashMap, IsStdHashSet, IsStdVec, IsStdVecDeque,
 };
-pub use crate::report::node;
 pub use crate::report::{
     DeepHeap, DeepOpaque, Kind, MemoryReport, Opaque, Report, Reporter, Seen, ViaDeep,
     ViaDeepReport, ViaMemoryReport,

@@ -78,7 +78,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let (shallow, deep) = derive.predicates.clone();
     generics.make_where_clause().predicates.extend(shallow);
     deep_generics.make_where_clause().predicates.extend(deep);
-    let impls = impls(krate, name, (&generics, &deep_generics), body, TokenStream::new());
+    let impls = impls(krate, name, (&generics, &deep_generics), body);
     let errors = fallback::errors(errors);
     quote! {
         #impls

@@ -32,10 +32,9 @@ pub fn lifecycle(args: TokenStream, input: TokenStream) -> TokenStream {
     let bounded::Rewritten { mut checks, items, guards } =
         bounded::rewrite_fields(&mut container, &krate);
     checks.extend(audit::checks(&container, &krate));
-    let lifecycle = shutdown::expand(&container, &krate);
-    // The checks function joins the report's hidden inherent impl.
-    let checks = check_fn(&container.item.generics, &checks, true);
-    let report = report::expand(&container, &krate, checks);
+    // The checks join the `TeardownResource` impl (no item of their own).
+    let lifecycle = shutdown::expand(&container, &krate, &checks);
+    let report = report::expand(&container, &krate);
     let item = &container.item;
     let errors = fallback::errors(errors);
     // `items` are the cap assertions, each an unnamed `const _` of its own.
@@ -68,7 +67,7 @@ pub fn bounded_alias(args: TokenStream, input: TokenStream) -> TokenStream {
     let b = field::parse_bounded(&attr, &alias.ty, &mut errors);
     check::validate_bounded(&b, &alias.ty, &alias.generics, &mut errors);
     let krate = crate_path(b.krate.as_ref());
-    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)], false);
+    let checks = check_fn(&alias.generics, &[bounded::identity_check(&b, &krate)]);
     let cap_check = bounded::cap_check(&b, &krate);
     let generic = !alias.generics.params.is_empty();
     let guard = bounded::guard_ident(&b, &alias.ident, None, generic);
@@ -97,28 +96,15 @@ fn crate_path(krate: Option<&Path>) -> Path {
 }
 
 /// A never-called function holding the statements that only need to
-/// type-check. For a struct it is an associated function (hidden; the caller
-/// puts it in the struct's inherent impl), so that field types naming `Self`
-/// resolve in the checks too; for an alias, a free function generic like it.
-fn check_fn(generics: &Generics, statements: &[TokenStream], associated: bool) -> TokenStream {
+/// type-check, for an alias: a free function generic like it. (A struct's
+/// go in its `TeardownResource` impl, where `Self` resolves too.)
+fn check_fn(generics: &Generics, statements: &[TokenStream]) -> TokenStream {
     if statements.iter().all(TokenStream::is_empty) {
         return TokenStream::new();
     }
-    let attrs = quote! {
-        #[allow(dead_code, unused_qualifications, clippy::extra_unused_type_parameters)]
-    };
-    if associated {
-        return quote! {
-            #[doc(hidden)]
-            #attrs
-            fn __leakproof_checks() {
-                #(#statements)*
-            }
-        };
-    }
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     quote! {
-        #attrs
+        #[allow(dead_code, unused_qualifications, clippy::extra_unused_type_parameters)]
         fn __leakproof_checks #impl_generics () #where_clause {
             #(#statements)*
         }

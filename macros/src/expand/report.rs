@@ -18,31 +18,31 @@ pub enum Depth {
     Shallow,
     /// `deep_node`: walks elements, sharing `__leakproof_seen`.
     Deep,
-    /// Either, chosen at run time by `__leakproof_seen: Option<&mut Seen>`:
-    /// one body serves both impls when their bounds are the same.
+    /// Either, chosen at run time by `__leakproof_seen` (a shallow report
+    /// runs with `Seen::shallow()`): one body serves both impls when their
+    /// bounds are the same.
     Either,
 }
 
 /// The expression reporting the field at `place` (`self.name`, or a
 /// binding in a `match`) under the name `label`.
 pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) -> TokenStream {
-    let private = quote!(#krate::__private);
     let call = match depth {
+        // The probe traits are imported once, at the top of the body
+        // (`either_prelude`), and the node comes back named.
+        Depth::Either => {
+            return quote!((&&&__leakproof::Reporter(&#place)).node(#label, __leakproof_seen));
+        }
         Depth::Shallow => quote! {
             #[allow(unused_imports)]
-            use #private::{Opaque as _, ViaMemoryReport as _};
-            (&#private::Reporter(&#place)).field_report()
+            use #krate::__private::{Opaque as _, ViaMemoryReport as _};
+            (&#krate::__private::Reporter(&#place)).field_report()
         },
         Depth::Deep => quote! {
             #[allow(unused_imports)]
-            use #private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
-            (&&&#private::Reporter(&#place)).deep_field_report(__leakproof_seen)
+            use #krate::__private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+            (&&&#krate::__private::Reporter(&#place)).deep_field_report(__leakproof_seen)
         },
-        // The probe traits are imported once, at the top of the body
-        // (`PROBES`), and the node comes back named.
-        Depth::Either => {
-            return quote!((&&&__leakproof::Reporter(&#place)).node(#label, &mut __leakproof_seen));
-        }
     };
     quote!({ #call }.named(#label))
 }
@@ -90,16 +90,15 @@ pub fn known_node(
     depth: Depth,
     known: Known,
 ) -> TokenStream {
-    let private = quote!(#krate::__private);
     match (depth, known) {
         (Depth::Shallow, _) => {
-            quote!(#private::MemoryReport::memory_report(&#place).named(#label))
+            quote!(#krate::__private::MemoryReport::memory_report(&#place).named(#label))
         }
         (Depth::Deep, Known::Plain | Known::Bounded { plain_elements: true }) => {
-            quote!(#private::DeepHeap::deep_node(&#place, __leakproof_seen).named(#label))
+            quote!(#krate::__private::DeepHeap::deep_node(&#place, __leakproof_seen).named(#label))
         }
         (Depth::Either, Known::Plain | Known::Bounded { plain_elements: true }) => {
-            quote!(__leakproof::node(&#place, #label, &mut __leakproof_seen))
+            quote!(__leakproof_seen.node(&#place, #label))
         }
         (Depth::Deep | Depth::Either, Known::Bounded { plain_elements: false }) => {
             field_node(place, label, krate, depth)
@@ -121,66 +120,24 @@ pub fn impls(
     name: &syn::Ident,
     generics: (&syn::Generics, &syn::Generics),
     body: impl Fn(Depth) -> TokenStream,
-    inherent: TokenStream,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
-    if generics.0 == generics.1 {
-        // Same bounds for both: one body, which reports shallowly or walks
-        // deep as asked, instead of two copies of every field's node.
-        let body = body(Depth::Either);
-        let prelude = either_prelude(krate);
-        let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
-        return quote! {
-            #[automatically_derived]
-            impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
-                fn memory_report(&self) -> #private::Report {
-                    Self::__leakproof_report(self, ::core::option::Option::None)
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_generics #private::DeepHeap for #name #ty_generics #where_clause {
-                fn deep_heap(&self, __leakproof_seen: &mut #private::Seen) -> usize {
-                    #private::DeepHeap::deep_node(self, __leakproof_seen).heap_bytes()
-                }
-
-                fn deep_node(&self, __leakproof_seen: &mut #private::Seen) -> #private::Report {
-                    Self::__leakproof_report(self, ::core::option::Option::Some(__leakproof_seen))
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_generics #name #ty_generics #where_clause {
-                #[doc(hidden)]
-                #[allow(unused_mut, unused_variables)]
-                fn __leakproof_report(
-                    &self,
-                    mut __leakproof_seen: ::core::option::Option<&mut #private::Seen>,
-                ) -> #private::Report {
-                    #prelude
-                    #body
-                }
-
-                #inherent
-            }
-        };
-    }
-    let (shallow, deep) = (body(Depth::Shallow), body(Depth::Deep));
     let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
     let (deep_impl_generics, _, deep_where_clause) = generics.1.split_for_impl();
-    let inherent = if inherent.is_empty() {
-        TokenStream::new()
+    let (shallow, deep) = if generics.0 == generics.1 {
+        // Same bounds for both: one body, in `deep_node`, which reports
+        // shallowly when the walk is a `Seen::shallow()` one, instead of two
+        // copies of every field's node.
+        let body = body(Depth::Either);
+        let prelude = either_prelude(krate);
+        (
+            quote!(#private::DeepHeap::deep_node(self, &mut #private::Seen::shallow())),
+            quote!(#prelude #body),
+        )
     } else {
-        quote! {
-            #[automatically_derived]
-            impl #impl_generics #name #ty_generics #where_clause {
-                #inherent
-            }
-        }
+        (body(Depth::Shallow), body(Depth::Deep))
     };
     quote! {
-        #inherent
-
         #[automatically_derived]
         impl #impl_generics #private::MemoryReport for #name #ty_generics #where_clause {
             fn memory_report(&self) -> #private::Report {
@@ -194,6 +151,7 @@ pub fn impls(
                 #private::DeepHeap::deep_node(self, __leakproof_seen).heap_bytes()
             }
 
+            #[allow(unused_variables)]
             fn deep_node(&self, __leakproof_seen: &mut #private::Seen) -> #private::Report {
                 #deep
             }
@@ -201,9 +159,8 @@ pub fn impls(
     }
 }
 
-/// The report impls; `inherent` holds more items for the struct's hidden
-/// inherent impl (the checks function), so one impl serves both.
-pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> TokenStream {
+/// The report impls of a `#[lifecycle]` struct.
+pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let item = &container.item;
     let name = &item.ident;
@@ -245,5 +202,5 @@ pub fn expand(container: &Container, krate: &Path, inherent: TokenStream) -> Tok
         // array elements, unlike inside `vec!`).
         quote!(#p::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
     };
-    impls(krate, name, (&item.generics, &item.generics), body, inherent)
+    impls(krate, name, (&item.generics, &item.generics), body)
 }

@@ -32,7 +32,9 @@ fn names(teardown: Teardown) -> (TokenStream, TokenStream) {
     }
 }
 
-pub fn expand(container: &Container, krate: &Path) -> TokenStream {
+/// `checks` are the statements that only need to type-check; they go in
+/// the `TeardownResource` impl's never-called `__leakproof_checks`.
+pub fn expand(container: &Container, krate: &Path, checks: &[TokenStream]) -> TokenStream {
     let item = &container.item;
     let name = &item.ident;
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
@@ -155,6 +157,16 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         },
     };
 
+    let checks = if checks.iter().all(TokenStream::is_empty) {
+        TokenStream::new()
+    } else {
+        quote! {
+            #[allow(unused_qualifications)]
+            fn __leakproof_checks() {
+                #(#checks)*
+            }
+        }
+    };
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Lifecycle for #name #ty_generics #where_clause {
@@ -169,7 +181,9 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl #impl_generics #private::TeardownResource for #name #ty_generics #where_clause {}
+        impl #impl_generics #private::TeardownResource for #name #ty_generics #where_clause {
+            #checks
+        }
 
         #drop_impl
     }

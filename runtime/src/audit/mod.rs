@@ -24,7 +24,17 @@ use std::marker::PhantomData;
 /// `#[subscription]`, `#[task]` or `#[shutdown]` (or `#[lifecycle(skip)]`).
 /// Implemented by the runtime's teardown types, by every `#[lifecycle]`
 /// struct, and through the usual wrappers.
-pub trait TeardownResource {}
+pub trait TeardownResource {
+    /// Where `#[lifecycle]` puts the statements that only need to type-check
+    /// (the `#[bounded]` type checks and the audit's probes), so that they
+    /// cost no item of their own. Never called.
+    #[doc(hidden)]
+    fn __leakproof_checks()
+    where
+        Self: Sized,
+    {
+    }
+}
 
 #[cfg(feature = "tokio")]
 impl<T> TeardownResource for tokio::task::JoinHandle<T> {}

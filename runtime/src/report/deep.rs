@@ -12,18 +12,41 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedL
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, RwLock};
 
-use super::MemoryReport;
+use super::{MemoryReport, Report};
 
 /// Shared allocations already counted in this walk.
 #[derive(Debug, Default)]
 pub struct Seen {
     pointers: HashSet<usize>,
+    /// Not a walk at all: a struct's shallow report, which generated code
+    /// builds with the same body as its deep one (see [`Seen::node`]).
+    shallow: bool,
 }
 
 impl Seen {
     /// True the first time `pointer` is seen.
     pub fn first(&mut self, pointer: *const ()) -> bool {
         self.pointers.insert(pointer as usize)
+    }
+
+    /// For a generated `memory_report`: the struct's one report body runs
+    /// with this, and each field gives its shallow report.
+    #[doc(hidden)]
+    pub fn shallow() -> Self {
+        Seen { pointers: HashSet::new(), shallow: true }
+    }
+
+    /// A field of a generated struct whose type has both reports, under
+    /// its name: the deep one in a walk, the shallow one in a
+    /// [`Seen::shallow`] report. What generated code calls for a field whose
+    /// type it knows.
+    #[doc(hidden)]
+    pub fn node<T: MemoryReport + DeepHeap + ?Sized>(&mut self, value: &T, name: &str) -> Report {
+        match self.shallow {
+            true => value.memory_report(),
+            false => value.deep_node(self),
+        }
+        .named(name)
     }
 }
 

@@ -47,34 +47,18 @@ impl<T: ?Sized> Opaque for &Reporter<'_, T> {
 pub trait ViaDeep {
     /// The field's deep report.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
-    /// The field's deep report when walking (`Some`), else its report,
-    /// under the field's name.
-    fn node(&self, name: &str, seen: &mut Option<&mut Seen>) -> Report;
+    /// The field's deep report when walking, else (a [`Seen::shallow`]
+    /// report) its report, under the field's name.
+    fn node(&self, name: &str, seen: &mut Seen) -> Report;
 }
 
 impl<T: MemoryReport + DeepHeap> ViaDeep for &&Reporter<'_, T> {
     fn deep_field_report(&self, seen: &mut Seen) -> Report {
         self.0.deep_node(seen)
     }
-    fn node(&self, name: &str, seen: &mut Option<&mut Seen>) -> Report {
-        node(self.0, name, seen)
+    fn node(&self, name: &str, seen: &mut Seen) -> Report {
+        seen.node(self.0, name)
     }
-}
-
-/// A field that has both reports: the deep one when walking (`Some`), else
-/// the shallow one. What generated code calls for a field whose type it
-/// knows.
-#[doc(hidden)]
-pub fn node<T: MemoryReport + DeepHeap + ?Sized>(
-    value: &T,
-    name: &str,
-    seen: &mut Option<&mut Seen>,
-) -> Report {
-    match seen {
-        Some(seen) => value.deep_node(seen),
-        None => value.memory_report(),
-    }
-    .named(name)
 }
 
 /// Second tier of the deep walk: a type with no `DeepHeap` gives its
@@ -83,14 +67,14 @@ pub trait ViaDeepReport {
     /// The field's (shallow) report.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
     /// The field's (shallow) report, walking or not, under its name.
-    fn node(&self, name: &str, seen: &mut Option<&mut Seen>) -> Report;
+    fn node(&self, name: &str, seen: &mut Seen) -> Report;
 }
 
 impl<T: MemoryReport + ?Sized> ViaDeepReport for &Reporter<'_, T> {
     fn deep_field_report(&self, _: &mut Seen) -> Report {
         self.0.memory_report()
     }
-    fn node(&self, name: &str, _: &mut Option<&mut Seen>) -> Report {
+    fn node(&self, name: &str, _: &mut Seen) -> Report {
         self.0.memory_report().named(name)
     }
 }
@@ -100,14 +84,14 @@ pub trait DeepOpaque {
     /// An unmeasured node for the field.
     fn deep_field_report(&self, seen: &mut Seen) -> Report;
     /// An unmeasured node for the field, walking or not, under its name.
-    fn node(&self, name: &str, seen: &mut Option<&mut Seen>) -> Report;
+    fn node(&self, name: &str, seen: &mut Seen) -> Report;
 }
 
 impl<T: ?Sized> DeepOpaque for Reporter<'_, T> {
     fn deep_field_report(&self, _: &mut Seen) -> Report {
         Report::leaf::<T>(0).unmeasured()
     }
-    fn node(&self, name: &str, _: &mut Option<&mut Seen>) -> Report {
+    fn node(&self, name: &str, _: &mut Seen) -> Report {
         Report::leaf::<T>(0).unmeasured().named(name)
     }
 }

@@ -26,7 +26,7 @@ pub use growth::{Growth, GrowthWatch, Metric};
 // Plumbing for the generated code (the autoref probes that pick a
 // field's report), named through `__private`.
 #[doc(hidden)]
-pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport, node};
+pub use impls::{DeepOpaque, Opaque, Reporter, ViaDeep, ViaDeepReport, ViaMemoryReport};
 #[doc(hidden)]
 pub use layout::hash_table_bytes;
 
