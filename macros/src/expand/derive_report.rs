@@ -35,13 +35,21 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let name = &input.ident;
     let name_str = name.to_string();
 
-    let body = |depth: Depth| match &input.data {
-        Data::Struct(fields) => {
-            let nodes = nodes(fields, |member| quote!(self.#member), krate, depth);
-            quote!(#private::Report::structure::<Self>(#name_str, ::std::vec![#(#nodes),*]))
-        }
-        Data::Enum(variants) => {
-            let arms = variants.iter().map(|variant| {
+    // The private module's path: its short name inside an `Either` body
+    // (`impls` imports it there), the full path otherwise.
+    let short = quote!(__leakproof);
+    let body = |depth: Depth| {
+        let private = match depth {
+            Depth::Either => &short,
+            _ => &private,
+        };
+        match &input.data {
+            Data::Struct(fields) => {
+                let nodes = nodes(fields, |member| quote!(self.#member), krate, depth);
+                quote!(#private::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
+            }
+            Data::Enum(variants) => {
+                let arms = variants.iter().map(|variant| {
                 let v = &variant.ident;
                 let label = format!("{name_str}::{v}");
                 let bindings: Vec<Ident> =
@@ -65,11 +73,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
                     krate,
                     depth,
                 );
-                quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec![#(#nodes),*]))
+                quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec::Vec::from([#(#nodes),*])))
             });
-            quote! {
-                #[allow(unused_variables)]
-                match self { #(#arms,)* }
+                quote! {
+                    #[allow(unused_variables)]
+                    match self { #(#arms,)* }
+                }
             }
         }
     };
@@ -78,7 +87,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let (shallow, deep) = derive.predicates.clone();
     generics.make_where_clause().predicates.extend(shallow);
     deep_generics.make_where_clause().predicates.extend(deep);
-    let impls = impls(krate, name, (&generics, &deep_generics), body);
+    let probes = match &input.data {
+        Data::Struct(fields) => fields.iter().any(probed),
+        Data::Enum(variants) => variants.iter().any(|v| v.fields.iter().any(probed)),
+    };
+    let impls = impls(krate, name, (&generics, &deep_generics), body, probes);
     let errors = fallback::errors(errors);
     quote! {
         #impls
@@ -132,11 +145,17 @@ fn nodes(
         };
         out.push(match &field.with {
             Some(with) => with_node(with, &place, &label, krate),
-            None if known::is_plain(&field.ty) || known::is_plain_collection(&field.ty) => {
-                known_node(&place, &label, krate, depth, Known::Plain)
-            }
+            None if !probed(field) => known_node(&place, &label, krate, depth, Known::Plain),
             None => field_node(&place, &label, krate, depth),
         });
     }
     out
+}
+
+/// Whether the field is reported by a probe: not skipped, no `with`, and a
+/// type the macro does not know to have both reports.
+fn probed(field: &Field) -> bool {
+    !field.skip.is_present()
+        && field.with.is_none()
+        && !(known::is_plain(&field.ty) || known::is_plain_collection(&field.ty))
 }

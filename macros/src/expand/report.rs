@@ -48,12 +48,18 @@ pub fn field_node(place: &TokenStream, label: &str, krate: &Path, depth: Depth) 
 }
 
 /// The imports at the top of a report body built at `Depth::Either`: the
-/// private module under a short name, and the probe traits.
-fn either_prelude(krate: &Path) -> TokenStream {
+/// private module under a short name, and the probe traits when a field's
+/// node is a probe.
+fn either_prelude(krate: &Path, probes: bool) -> TokenStream {
+    let traits = probes.then(|| {
+        quote! {
+            #[allow(unused_imports)]
+            use __leakproof::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+        }
+    });
     quote! {
         use #krate::__private as __leakproof;
-        #[allow(unused_imports)]
-        use __leakproof::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+        #traits
     }
 }
 
@@ -78,6 +84,14 @@ impl Known {
         (collection.written == field.ty).then(|| Known::Bounded {
             plain_elements: collection.elements.iter().all(known::is_plain),
         })
+    }
+}
+
+impl Known {
+    /// Whether a field known this way (or not at all: `None`) is reported
+    /// by a probe in a `Depth::Either` body, which needs the probe traits.
+    pub fn probes(known: Option<Known>) -> bool {
+        !matches!(known, Some(Known::Plain | Known::Bounded { plain_elements: true }))
     }
 }
 
@@ -114,12 +128,15 @@ pub fn with_node(with: &Path, place: &TokenStream, label: &str, krate: &Path) ->
 
 /// `impl MemoryReport` and `impl DeepHeap` for a type, from a function
 /// building the report body at each depth. The two impls take their own
-/// where-clauses: a type can report shallowly without a deep walk.
+/// where-clauses: a type can report shallowly without a deep walk. `probes`
+/// says whether some field's node is a probe (`field_node`), whose traits
+/// the body must then import.
 pub fn impls(
     krate: &Path,
     name: &syn::Ident,
     generics: (&syn::Generics, &syn::Generics),
     body: impl Fn(Depth) -> TokenStream,
+    probes: bool,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
     let (impl_generics, ty_generics, where_clause) = generics.0.split_for_impl();
@@ -129,11 +146,8 @@ pub fn impls(
         // shallowly when the walk is a `Seen::shallow()` one, instead of two
         // copies of every field's node.
         let body = body(Depth::Either);
-        let prelude = either_prelude(krate);
-        (
-            quote!(#private::DeepHeap::deep_node(self, &mut #private::Seen::shallow())),
-            quote!(#prelude #body),
-        )
+        let prelude = either_prelude(krate, probes);
+        (quote!(#private::Seen::shallow_report(self)), quote!(#prelude #body))
     } else {
         (body(Depth::Shallow), body(Depth::Deep))
     };
@@ -148,7 +162,7 @@ pub fn impls(
         #[automatically_derived]
         impl #deep_impl_generics #private::DeepHeap for #name #ty_generics #deep_where_clause {
             fn deep_heap(&self, __leakproof_seen: &mut #private::Seen) -> usize {
-                #private::DeepHeap::deep_node(self, __leakproof_seen).heap_bytes()
+                __leakproof_seen.heap_of(self)
             }
 
             #[allow(unused_variables)]
@@ -202,5 +216,8 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         // array elements, unlike inside `vec!`).
         quote!(#p::Report::structure::<Self>(#name_str, ::std::vec::Vec::from([#(#nodes),*])))
     };
-    impls(krate, name, (&item.generics, &item.generics), body)
+    let probes = container.fields.iter().any(|field| {
+        matches!(field.report, FieldReport::Default) && Known::probes(Known::of(field))
+    });
+    impls(krate, name, (&item.generics, &item.generics), body, probes)
 }

@@ -36,6 +36,19 @@ impl Seen {
         Seen { pointers: HashSet::new(), shallow: true }
     }
 
+    /// A generated struct's shallow report: its one report body, run with
+    /// [`Seen::shallow`].
+    #[doc(hidden)]
+    pub fn shallow_report<T: MemoryReport + DeepHeap + ?Sized>(value: &T) -> Report {
+        value.deep_node(&mut Seen::shallow())
+    }
+
+    /// A generated struct's `deep_heap`: the heap of its deep report.
+    #[doc(hidden)]
+    pub fn heap_of<T: MemoryReport + DeepHeap + ?Sized>(&mut self, value: &T) -> usize {
+        value.deep_node(self).heap_bytes()
+    }
+
     /// A field of a generated struct whose type has both reports, under
     /// its name: the deep one in a walk, the shallow one in a
     /// [`Seen::shallow`] report. What generated code calls for a field whose
