@@ -53,7 +53,7 @@ const CASES: &[Case] = &[
                 pub label: Option<String>,
             }"#,
         fields: 10,
-        budget: 122,
+        budget: 81,
         derive: false,
     },
     // Fields of the user's own types: every probe runs.
@@ -69,7 +69,7 @@ const CASES: &[Case] = &[
                 #[shared] db: Arc<Db>,
             }"#,
         fields: 6,
-        budget: 315,
+        budget: 289,
         derive: false,
     },
     // A generic component with a hook.
@@ -82,7 +82,7 @@ const CASES: &[Case] = &[
                 label: String,
             }"#,
         fields: 3,
-        budget: 375,
+        budget: 321,
         derive: false,
     },
     // `#[derive(MemoryReport)]` on plain data.
@@ -97,7 +97,7 @@ const CASES: &[Case] = &[
                 #[report(skip)] scratch: Vec<u8>,
             }"#,
         fields: 5,
-        budget: 85,
+        budget: 56,
         derive: true,
     },
 ];

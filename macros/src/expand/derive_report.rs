@@ -76,7 +76,6 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 quote!(Self::#v #pattern => #private::Report::structure::<Self>(#label, ::std::vec::Vec::from([#(#nodes),*])))
             });
                 quote! {
-                    #[allow(unused_variables)]
                     match self { #(#arms,)* }
                 }
             }

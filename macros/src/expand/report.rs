@@ -165,7 +165,6 @@ pub fn impls(
                 __leakproof_seen.heap_of(self)
             }
 
-            #[allow(unused_variables)]
             fn deep_node(&self, __leakproof_seen: &mut #private::Seen) -> #private::Report {
                 #deep
             }
