@@ -43,3 +43,51 @@ pub use crate::collections::{Fifo, Guarded, KeepIf, Lru, Reject, Sieve};
 
 /// The largest cap, for the `const` assertion on a cap given as an expression.
 pub use crate::collections::MAX_CAP;
+
+/// The report impls of a plain struct (no generics, no `with`), which
+/// `#[derive(MemoryReport)]` and `#[lifecycle]` emit as one call of this
+/// macro instead of spelling them out: every token a proc macro generates
+/// crosses the compiler's bridge and costs every build, where this expansion
+/// is the compiler's own. Each field comes as `known field "label"` (its
+/// type has both reports: called directly) or `probe field "label"` (the
+/// report chosen by autoref), followed by its kind in parentheses (nothing,
+/// or a `Report` method call such as `.shared()`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __leakproof_report_impls {
+    ($name:ident, $label:literal, [$($how:ident $field:tt $flabel:literal ($($kind:tt)*)),*]) => {
+        #[automatically_derived]
+        impl $crate::__private::MemoryReport for $name {
+            fn memory_report(&self) -> $crate::__private::Report {
+                $crate::__private::Seen::shallow_report(self)
+            }
+        }
+
+        #[automatically_derived]
+        impl $crate::__private::DeepHeap for $name {
+            fn deep_heap(&self, seen: &mut $crate::__private::Seen) -> usize {
+                seen.heap_of(self)
+            }
+
+            fn deep_node(&self, seen: &mut $crate::__private::Seen) -> $crate::__private::Report {
+                #[allow(unused_imports)]
+                use $crate::__private::{DeepOpaque as _, ViaDeep as _, ViaDeepReport as _};
+                $crate::__private::Report::structure::<Self>(
+                    $label,
+                    ::std::vec::Vec::from([$(
+                        $crate::__leakproof_report_impls!(@node $how self seen $field $flabel)
+                            $($kind)*
+                    ),*]),
+                )
+            }
+        }
+    };
+    (@node known $self:ident $seen:ident $field:tt $label:literal) => {
+        $seen.node(&$self.$field, $label)
+    };
+    (@node probe $self:ident $seen:ident $field:tt $label:literal) => {
+        (&&&$crate::__private::Reporter(&$self.$field)).node($label, $seen)
+    };
+}
+
+pub use crate::__leakproof_report_impls as report_impls;

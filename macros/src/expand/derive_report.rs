@@ -8,6 +8,7 @@ use darling::Error;
 use darling::ast::{Data, Fields, Style};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::{DeriveInput, Ident, Member, Path};
 
 use super::fallback;
@@ -29,6 +30,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
         None => return fallback::errors(errors),
     };
     check::validate_derive(&derive, &mut errors);
+    if let Some(impls) = plain_struct(&derive) {
+        let errors = fallback::errors(errors);
+        return quote!(#impls #errors);
+    }
     let krate = &derive.krate;
     let private = quote!(#krate::__private);
     let input = &derive.input;
@@ -96,6 +101,36 @@ pub fn expand(input: TokenStream) -> TokenStream {
         #impls
         #errors
     }
+}
+
+/// The impls of a struct with no generics, no `bound` and no `with`, the
+/// common case: one call of the runtime's `report_impls!`, which the
+/// compiler expands, instead of the impls spelled out token by token (see
+/// the macro's doc for why).
+fn plain_struct(derive: &Derive) -> Option<TokenStream> {
+    let input = &derive.input;
+    let Data::Struct(fields) = &input.data else { return None };
+    if !input.generics.params.is_empty()
+        || input.generics.where_clause.is_some()
+        || input.bound.is_some()
+        || fields.iter().any(|field| field.with.is_some())
+    {
+        return None;
+    }
+    let nodes = fields.iter().enumerate().filter(|(_, field)| !field.skip.is_present()).map(
+        |(index, field)| {
+            let (member, label) = match &field.ident {
+                Some(ident) => (Member::Named(ident.clone()), ident.unraw().to_string()),
+                None => (Member::Unnamed(index.into()), index.to_string()),
+            };
+            let how = if probed(field) { quote!(probe) } else { quote!(known) };
+            quote!(#how #member #label ())
+        },
+    );
+    let name = &input.ident;
+    let label = name.unraw().to_string();
+    let krate = &derive.krate;
+    Some(quote!(#krate::__private::report_impls! { #name, #label, [#(#nodes),*] }))
 }
 
 /// The impls for an input darling could not read: an empty report, so the

@@ -178,6 +178,9 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
     let item = &container.item;
     let name = &item.ident;
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
+    if let Some(impls) = plain_struct(container, krate, &name_str) {
+        return impls;
+    }
     let body = |depth: Depth| {
         // The private module's path: its short name inside an `Either` body
         // (`either_prelude` imports it), the full path otherwise.
@@ -197,18 +200,7 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
                 },
             };
             let cfgs = &field.cfgs;
-            // The reviewed reason is what an operator needs most, so it wins
-            // over the teardown kind when a field has both.
-            let kind = match (&field.bound, field.teardown) {
-                (Bound::Unbounded { reason }, _) => {
-                    quote!(.with_kind(#p::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
-                }
-                (_, Teardown::Subscription) => quote!(.with_kind(#p::Kind::Subscription)),
-                (_, Teardown::Task) => quote!(.with_kind(#p::Kind::Task)),
-                (_, Teardown::Nested) => quote!(.with_kind(#p::Kind::Nested)),
-                (_, Teardown::Shared) => quote!(.shared()),
-                (_, Teardown::None | Teardown::Skip) => TokenStream::new(),
-            };
+            let kind = kind(field, &p);
             Some(quote!(#(#cfgs)* #node #kind))
         });
         // `#[cfg]` on a field: on its element of the array too (allowed on
@@ -219,4 +211,50 @@ pub fn expand(container: &Container, krate: &Path) -> TokenStream {
         matches!(field.report, FieldReport::Default) && Known::probes(Known::of(field))
     });
     impls(krate, name, (&item.generics, &item.generics), body, probes)
+}
+
+/// What a field's node says it is, as a `Report` method call on it (`p` is
+/// the private module's path). The reviewed reason is what an operator
+/// needs most, so it wins over the teardown kind when a field has both.
+fn kind(field: &Field, p: &TokenStream) -> TokenStream {
+    match (&field.bound, field.teardown) {
+        (Bound::Unbounded { reason }, _) => {
+            quote!(.with_kind(#p::Kind::Unbounded { reason: ::core::convert::From::from(#reason) }))
+        }
+        (_, Teardown::Subscription) => quote!(.with_kind(#p::Kind::Subscription)),
+        (_, Teardown::Task) => quote!(.with_kind(#p::Kind::Task)),
+        (_, Teardown::Nested) => quote!(.with_kind(#p::Kind::Nested)),
+        (_, Teardown::Shared) => quote!(.shared()),
+        (_, Teardown::None | Teardown::Skip) => TokenStream::new(),
+    }
+}
+
+/// The report impls of a struct with no generics, no `#[report(with)]` and
+/// no `#[cfg]` on a field, the common case: one call of the runtime's
+/// `report_impls!`, which the compiler expands, instead of the impls spelled
+/// out token by token (see the macro's doc for why).
+fn plain_struct(container: &Container, krate: &Path, label: &str) -> Option<TokenStream> {
+    let generics = &container.item.generics;
+    if !generics.params.is_empty()
+        || generics.where_clause.is_some()
+        || container
+            .fields
+            .iter()
+            .any(|field| matches!(field.report, FieldReport::With(_)) || !field.cfgs.is_empty())
+    {
+        return None;
+    }
+    let p = quote!(#krate::__private);
+    let nodes = container.fields.iter().filter_map(|field| {
+        let ident = field.ident.as_ref()?;
+        let name = field.name()?;
+        if matches!(field.report, FieldReport::Skip) {
+            return None;
+        }
+        let how = if Known::probes(Known::of(field)) { quote!(probe) } else { quote!(known) };
+        let kind = kind(field, &p);
+        Some(quote!(#how #ident #name (#kind)))
+    });
+    let name = &container.item.ident;
+    Some(quote!(#p::report_impls! { #name, #label, [#(#nodes),*] }))
 }
