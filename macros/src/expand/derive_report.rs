@@ -20,14 +20,26 @@ use crate::model::known;
 /// `#[derive(MemoryReport)]`: parse, validate, expand.
 pub fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Error::accumulator();
-    let derive = match Derive::from_ast(input, &mut errors) {
-        Some(Parsed::Model(derive)) => derive,
-        Some(Parsed::Stub(item)) => {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => {
+            errors.push(err.into());
+            return fallback::errors(errors);
+        }
+    };
+    if let Some(impls) = unattributed(&input) {
+        // Nothing was read, so nothing can be wrong: the accumulator is
+        // finished empty (darling's panics if dropped unfinished).
+        let errors = fallback::errors(errors);
+        return quote!(#impls #errors);
+    }
+    let derive = match Derive::from_input(input, &mut errors) {
+        Parsed::Model(derive) => derive,
+        Parsed::Stub(item) => {
             let stub = stub(&item);
             let errors = fallback::errors(errors);
             return quote!(#stub #errors);
         }
-        None => return fallback::errors(errors),
     };
     check::validate_derive(&derive, &mut errors);
     if let Some(impls) = plain_struct(&derive) {
@@ -117,20 +129,57 @@ fn plain_struct(derive: &Derive) -> Option<TokenStream> {
     {
         return None;
     }
-    let nodes = fields.iter().enumerate().filter(|(_, field)| !field.skip.is_present()).map(
-        |(index, field)| {
-            let (member, label) = match &field.ident {
-                Some(ident) => (Member::Named(ident.clone()), ident.unraw().to_string()),
-                None => (Member::Unnamed(index.into()), index.to_string()),
-            };
-            let how = if probed(field) { quote!(probe) } else { quote!(known) };
-            quote!(#how #member #label ())
-        },
-    );
-    let name = &input.ident;
+    let nodes = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| !field.skip.is_present())
+        .map(|(index, field)| (index, field.ident.as_ref(), probed(field)));
+    Some(report_call(&derive.krate, &input.ident, nodes))
+}
+
+/// The same for a struct with no attribute of this derive anywhere (no
+/// `#[report]`, nor a misplaced `#[bounded]`/`#[unbounded]` to reject):
+/// read from syn's parse alone, without darling's model, so the common case
+/// costs the build only its parse.
+fn unattributed(input: &DeriveInput) -> Option<TokenStream> {
+    let syn::Data::Struct(data) = &input.data else { return None };
+    let ours = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|attr| {
+            let path = attr.path();
+            path.is_ident("report") || path.is_ident("bounded") || path.is_ident("unbounded")
+        })
+    };
+    if !input.generics.params.is_empty()
+        || input.generics.where_clause.is_some()
+        || ours(&input.attrs)
+        || data.fields.iter().any(|field| ours(&field.attrs))
+    {
+        return None;
+    }
+    let nodes =
+        data.fields.iter().enumerate().map(|(index, field)| {
+            (index, field.ident.as_ref(), !known::holds_no_resource(&field.ty))
+        });
+    Some(report_call(&syn::parse_quote!(::leakproof), &input.ident, nodes))
+}
+
+/// `report_impls! { Name, "Name", [known field "field" (), ...] }` for the
+/// given fields: (index, name if named, reported by a probe).
+fn report_call<'a>(
+    krate: &Path,
+    name: &Ident,
+    fields: impl Iterator<Item = (usize, Option<&'a Ident>, bool)>,
+) -> TokenStream {
+    let nodes = fields.map(|(index, ident, probe)| {
+        let (member, label) = match ident {
+            Some(ident) => (Member::Named(ident.clone()), ident.unraw().to_string()),
+            None => (Member::Unnamed(index.into()), index.to_string()),
+        };
+        let how = if probe { quote!(probe) } else { quote!(known) };
+        quote!(#how #member #label ())
+    });
     let label = name.unraw().to_string();
-    let krate = &derive.krate;
-    Some(quote!(#krate::__private::report_impls! { #name, #label, [#(#nodes),*] }))
+    quote!(#krate::__private::report_impls! { #name, #label, [#(#nodes),*] })
 }
 
 /// The impls for an input darling could not read: an empty report, so the
@@ -189,7 +238,42 @@ fn nodes(
 /// Whether the field is reported by a probe: not skipped, no `with`, and a
 /// type the macro does not know to have both reports.
 fn probed(field: &Field) -> bool {
-    !field.skip.is_present()
-        && field.with.is_none()
-        && !(known::is_plain(&field.ty) || known::is_plain_collection(&field.ty))
+    !field.skip.is_present() && field.with.is_none() && !known::holds_no_resource(&field.ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path (syn's parse alone) emits what darling's model would
+    /// for the structs it takes.
+    #[test]
+    fn unattributed_structs_expand_as_the_model_would() {
+        for input in [
+            "struct A { name: String, count: u64, tags: Vec<String>, other: Other, r#type: u8 }",
+            "struct B(u64, Other, HashMap<u64, String>);",
+            "struct C;",
+            "pub struct D {}",
+        ] {
+            let parsed: DeriveInput = syn::parse_str(input).expect("a struct");
+            let fast = unattributed(&parsed).expect("taken by the fast path").to_string();
+            let mut errors = Error::accumulator();
+            let Parsed::Model(derive) = Derive::from_input(parsed, &mut errors) else {
+                panic!("darling reads {input}");
+            };
+            errors.finish().expect("no errors");
+            let model = plain_struct(&derive).expect("a plain struct").to_string();
+            assert_eq!(fast, model, "{input}");
+        }
+        for input in [
+            "struct A { #[report(skip)] name: String }",
+            "#[report(bound = \"\")] struct B { x: u64 }",
+            "struct C<T> { x: T }",
+            "enum D { A }",
+            "struct E { #[bounded(cap = 1)] x: Vec<u8> }",
+        ] {
+            let parsed: DeriveInput = syn::parse_str(input).expect("an item");
+            assert!(unattributed(&parsed).is_none(), "{input} needs the model");
+        }
+    }
 }

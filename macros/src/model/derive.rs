@@ -4,7 +4,6 @@
 use darling::ast::{Data, Fields};
 use darling::util::{Flag, SpannedValue};
 use darling::{Error, FromDeriveInput, FromField, FromVariant};
-use proc_macro2::TokenStream;
 use syn::{Attribute, DeriveInput, Generics, Ident, Path, Type, WherePredicate, parse_quote};
 
 #[derive(FromDeriveInput)]
@@ -57,28 +56,18 @@ pub enum Parsed {
 }
 
 impl Derive {
-    /// Parses the derive input; `None` when it is not even an item.
-    pub fn from_ast(
-        input: TokenStream,
-        errors: &mut darling::error::Accumulator,
-    ) -> Option<Parsed> {
-        let derive: DeriveInput = match syn::parse2(input) {
-            Ok(derive) => derive,
-            Err(err) => {
-                errors.push(err.into());
-                return None;
-            }
-        };
+    /// Reads a parsed derive input.
+    pub fn from_input(derive: DeriveInput, errors: &mut darling::error::Accumulator) -> Parsed {
         let input = match Input::from_derive_input(&derive) {
             Ok(input) => input,
             Err(err) => {
                 errors.push(err);
-                return Some(Parsed::Stub(Box::new(derive)));
+                return Parsed::Stub(Box::new(derive));
             }
         };
         let krate: Path = input.krate.clone().unwrap_or_else(|| parse_quote!(::leakproof));
         let predicates = predicates(&input, &krate, errors);
-        Some(Parsed::Model(Box::new(Derive { input, krate, predicates })))
+        Parsed::Model(Box::new(Derive { input, krate, predicates }))
     }
 
     /// Every field, of every variant.

@@ -65,9 +65,6 @@ pub fn is_plain(ty: &Type) -> bool {
     }
 }
 
-/// A type that holds no teardown resource: a plain type, or a std
-/// collection of plain elements (`HashMap<u64, String>`). Such a collection
-/// may still grow: only the teardown probe can be skipped for it.
 /// The runtime's teardown types, none of which can grow without bound.
 const RUNTIME_TEARDOWN: &[&str] = &["Subscription", "Subscriptions", "TaskSet", "TaskHandle"];
 
@@ -89,6 +86,9 @@ pub fn is_runtime_teardown(ty: &Type) -> bool {
     })
 }
 
+/// A type that holds no teardown resource: a plain type, or a std
+/// collection of plain elements (`HashMap<u64, String>`). Such a collection
+/// may still grow: only the teardown probe can be skipped for it.
 pub fn holds_no_resource(ty: &Type) -> bool {
     is_plain(ty) || is_plain_collection(ty)
 }
