@@ -75,6 +75,7 @@ pub enum Known {
 }
 
 impl Known {
+    /// What the macro knows of `field`'s type as written, if anything.
     pub fn of(field: &Field) -> Option<Known> {
         if known::is_plain(&field.ty) || known::is_plain_collection(&field.ty) {
             return Some(Known::Plain);
@@ -85,9 +86,7 @@ impl Known {
             plain_elements: collection.elements.iter().all(known::is_plain),
         })
     }
-}
 
-impl Known {
     /// Whether a field known this way (or not at all: `None`) is reported
     /// by a probe in a `Depth::Either` body, which needs the probe traits.
     pub fn probes(known: Option<Known>) -> bool {
