@@ -158,7 +158,7 @@ fn unattributed(input: &DeriveInput) -> Option<TokenStream> {
     }
     let nodes =
         data.fields.iter().enumerate().map(|(index, field)| {
-            (index, field.ident.as_ref(), !known::holds_no_resource(&field.ty))
+            (index, field.ident.as_ref(), !known::reports_directly(&field.ty))
         });
     Some(report_call(&syn::parse_quote!(::leakproof), &input.ident, nodes))
 }
@@ -238,7 +238,7 @@ fn nodes(
 /// Whether the field is reported by a probe: not skipped, no `with`, and a
 /// type the macro does not know to have both reports.
 fn probed(field: &Field) -> bool {
-    !field.skip.is_present() && field.with.is_none() && !known::holds_no_resource(&field.ty)
+    !field.skip.is_present() && field.with.is_none() && !known::reports_directly(&field.ty)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ fn either_prelude(krate: &Path, probes: bool) -> TokenStream {
 /// What the macro knows of a field's type without asking the compiler.
 #[derive(Clone, Copy)]
 pub enum Known {
-    /// A plain type: `MemoryReport` and `DeepHeap` both, called directly.
+    /// A type with both reports, called directly (`known::reports_directly`).
     Plain,
     /// A rewritten bounded collection (not behind a wrapper): `MemoryReport`
     /// for any element type; `DeepHeap` only if its elements have it, so
@@ -77,7 +77,7 @@ pub enum Known {
 impl Known {
     /// What the macro knows of `field`'s type as written, if anything.
     pub fn of(field: &Field) -> Option<Known> {
-        if known::is_plain(&field.ty) || known::is_plain_collection(&field.ty) {
+        if known::reports_directly(&field.ty) {
             return Some(Known::Plain);
         }
         let Bound::Bounded(bounded) = &field.bound else { return None };

@@ -86,6 +86,25 @@ pub fn is_runtime_teardown(ty: &Type) -> bool {
     })
 }
 
+/// Whether `ty` is written as one of the runtime's teardown types through
+/// the crate's path (`leakproof::Subscription`, `::leakproof::TaskSet`):
+/// the report then calls its reports directly. Unlike the audit's question,
+/// a wrong guess here would not compile, so a bare `Subscription` (which
+/// may be the user's own type) does not count.
+pub fn is_runtime_report(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    matches!(segments[..], [krate, _] if krate.ident == "leakproof" && matches!(krate.arguments, PathArguments::None))
+        && is_runtime_teardown(ty)
+}
+
+/// A type whose reports (`MemoryReport` and `DeepHeap`) the macros call
+/// directly, with no probe: a plain type, a std collection of plain types,
+/// or one of the runtime's teardown types named through the crate's path.
+pub fn reports_directly(ty: &Type) -> bool {
+    is_plain(ty) || is_plain_collection(ty) || is_runtime_report(ty)
+}
+
 /// A type that holds no teardown resource: a plain type, or a std
 /// collection of plain elements (`HashMap<u64, String>`). Such a collection
 /// may still grow: only the teardown probe can be skipped for it.
@@ -132,6 +151,26 @@ mod tests {
         ] {
             let ty: Type = ty;
             assert!(!is_runtime_teardown(&ty), "{}", quote::quote!(#ty));
+        }
+    }
+
+    #[test]
+    fn runtime_reports_are_direct_only_through_the_crate_path() {
+        let yes: [Type; 3] = [
+            parse_quote!(leakproof::Subscription),
+            parse_quote!(::leakproof::TaskSet),
+            parse_quote!(leakproof::Subscriptions),
+        ];
+        for ty in &yes {
+            assert!(reports_directly(ty), "{}", quote::quote!(#ty));
+        }
+        let no: [Type; 3] = [
+            parse_quote!(Subscription),
+            parse_quote!(my::Subscription),
+            parse_quote!(leakproof::Config),
+        ];
+        for ty in &no {
+            assert!(!reports_directly(ty), "{}", quote::quote!(#ty));
         }
     }
 

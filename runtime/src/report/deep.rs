@@ -105,6 +105,25 @@ pub trait DeepHeap {
     }
 }
 
+/// `DeepHeap` for a type whose deep report is its report: nothing inside it
+/// is walked (a handle such as `Subscription` or `TaskSet`). With it, the
+/// macros call the type's reports directly instead of probing for them, and
+/// the figures are the ones the probe gave (its shallow report).
+macro_rules! deep_is_shallow {
+    ($($ty:ty),*) => {$(
+        impl $crate::report::DeepHeap for $ty {
+            fn deep_heap(&self, _: &mut $crate::report::Seen) -> usize {
+                $crate::report::MemoryReport::memory_report(self).heap_bytes()
+            }
+
+            fn deep_node(&self, _: &mut $crate::report::Seen) -> $crate::report::Report {
+                $crate::report::MemoryReport::memory_report(self)
+            }
+        }
+    )*};
+}
+pub(crate) use deep_is_shallow;
+
 // Heap-free scalars get `DeepHeap` (FLAT) with their `MemoryReport`, in
 // `impls.rs`, from one list.
 

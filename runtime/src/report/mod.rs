@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use crate::collections::{BoundStats, Evict};
 
-pub(crate) use deep::with_elements;
 pub use deep::{DeepHeap, Seen};
+pub(crate) use deep::{deep_is_shallow, with_elements};
 pub use growth::{Growth, GrowthWatch, Metric};
 // Plumbing for the generated code (the autoref probes that pick a
 // field's report), named through `__private`.

@@ -291,6 +291,8 @@ impl crate::report::MemoryReport for Subscription {
     }
 }
 
+crate::report::deep_is_shallow!(Subscription, Subscriptions);
+
 impl crate::report::MemoryReport for Subscriptions {
     fn memory_report(&self) -> crate::report::Report {
         crate::report::Report::leaf::<Self>(self.heap_bytes())

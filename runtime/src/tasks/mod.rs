@@ -350,6 +350,8 @@ impl crate::report::MemoryReport for TaskSet {
     }
 }
 
+crate::report::deep_is_shallow!(TaskSet, TaskHandle);
+
 impl crate::report::MemoryReport for TaskHandle {
     fn memory_report(&self) -> crate::report::Report {
         crate::report::Report::leaf::<Self>(0)
