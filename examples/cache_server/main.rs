@@ -114,6 +114,14 @@ async fn serve(args: Args) -> std::io::Result<()> {
     let for_accept = Arc::clone(&shared);
     store.spawn("accept", move |cancel| server::accept(listener, for_accept, cancel));
 
+    // Listening for Ctrl-C/SIGTERM before saying we are ready: a signal sent
+    // right after the "listening" line must shut down, not kill, the server.
+    let stop = match &store {
+        Store::Guarded(guarded) => {
+            Some(leakproof::shutdown_on_signal(&**guarded, Duration::from_secs(5)))
+        }
+        Store::Unguarded(_) => None,
+    };
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
@@ -124,13 +132,10 @@ async fn serve(args: Args) -> std::io::Result<()> {
     stdout.flush()?;
     drop(stdout);
 
-    match &store {
-        Store::Guarded(guarded) => {
-            let report = leakproof::shutdown_on_signal(&**guarded, Duration::from_secs(5)).await;
-            println!("{report}");
-        }
+    match stop {
+        Some(stop) => println!("{}", stop.await),
         // As first written: nothing to shut down but the process.
-        Store::Unguarded(_) => {
+        None => {
             let _ = tokio::signal::ctrl_c().await;
         }
     }

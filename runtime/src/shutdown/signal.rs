@@ -14,7 +14,11 @@ use super::{Lifecycle, ShutdownReport};
 /// still waiting is given up at once (tasks are aborted, async hooks
 /// dropped), the remaining steps still run, and the report says so.
 ///
-/// The runtime needs its I/O driver for signals (`#[tokio::main]` and
+/// The signals are listened to from the call on, not from the first poll:
+/// call it before announcing that the service is ready, and a signal that
+/// arrives in between is neither lost nor left to its default action
+/// (ending the process with no shutdown). Must be called inside the tokio
+/// runtime, which needs its I/O driver for signals (`#[tokio::main]` and
 /// `Builder::enable_all` enable it); without it this panics, naming the fix.
 ///
 /// ```no_run
@@ -30,32 +34,38 @@ use super::{Lifecycle, ShutdownReport};
 /// #[tokio::main]
 /// async fn main() {
 ///     let server = Server { workers: TaskSet::new() };
-///     // ... serve ...
-///     let report = shutdown_on_signal(&server, Duration::from_secs(10)).await;
+///     let stop = shutdown_on_signal(&server, Duration::from_secs(10)); // listening from here
+///     // ... start serving, then say so ...
+///     let report = stop.await;
 ///     eprintln!("{report}");
 /// }
 /// ```
-pub async fn shutdown_on_signal<T: Lifecycle + ?Sized>(
+pub fn shutdown_on_signal<T: Lifecycle + ?Sized>(
     service: &T,
     grace: Duration,
-) -> ShutdownReport {
+) -> impl Future<Output = ShutdownReport> + '_ {
+    // Listening starts here, at the call, not at the first poll: a server
+    // that calls this before it announces that it is ready cannot be killed
+    // by a Ctrl-C sent in between (the signal's default action) nor miss it.
     let mut signals = Signals::new();
-    signals.next().await;
-    let hurry = Hurry::new();
-    let mut shutdown = std::pin::pin!(run(service, grace, hurry.clone()));
-    let mut second = std::pin::pin!(async {
+    async move {
         signals.next().await;
-        hurry.cancel();
-        std::future::pending::<()>().await;
-    });
-    poll_fn(|cx| {
-        if let Poll::Ready(report) = shutdown.as_mut().poll(cx) {
-            return Poll::Ready(report);
-        }
-        let _ = second.as_mut().poll(cx);
-        Poll::Pending
-    })
-    .await
+        let hurry = Hurry::new();
+        let mut shutdown = std::pin::pin!(run(service, grace, hurry.clone()));
+        let mut second = std::pin::pin!(async {
+            signals.next().await;
+            hurry.cancel();
+            std::future::pending::<()>().await;
+        });
+        poll_fn(|cx| {
+            if let Poll::Ready(report) = shutdown.as_mut().poll(cx) {
+                return Poll::Ready(report);
+            }
+            let _ = second.as_mut().poll(cx);
+            Poll::Pending
+        })
+        .await
+    }
 }
 
 const NO_DRIVER: &str = "leakproof::shutdown_on_signal needs a tokio runtime with its I/O driver enabled (`#[tokio::main]`, or `Builder::enable_all()`)";
