@@ -380,7 +380,9 @@ impl Backend for Guarded {
         self.summary(&self.shutdown_graceful(self.config.grace).await)
     }
 
-    async fn shutdown_on_signal(&self) -> String {
-        self.summary(&leakproof::shutdown_on_signal(self, self.config.grace).await)
+    fn shutdown_on_signal(&self) -> impl Future<Output = String> + Send {
+        // Listening from this call on (see `leakproof::shutdown_on_signal`).
+        let stop = leakproof::shutdown_on_signal(self, self.config.grace);
+        async move { self.summary(&stop.await) }
     }
 }

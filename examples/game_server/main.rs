@@ -104,6 +104,8 @@ async fn main() {
 
 async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result<()> {
     let running = server::start(backend, &args.config).await?;
+    // Ctrl-C is a shutdown from here on, before the first line says we run.
+    let on_signal = running.backend.shutdown_on_signal();
     let addr = running.addr;
     println!("game server ({what})");
     println!("  ws://{addr}/ws   metrics: http://{addr}/metrics");
@@ -204,7 +206,7 @@ async fn run<B: Backend>(backend: B, args: &Args, what: &str) -> std::io::Result
     };
     let interrupted = tokio::select! {
         () = load => None,
-        report = running.backend.shutdown_on_signal() => Some(report),
+        report = on_signal => Some(report),
     };
     match interrupted {
         None => println!("\nshutdown:\n{}", running.stop().await),

@@ -137,7 +137,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Shuts every service down; returns what it did, for printing.
     fn shutdown(&self) -> impl Future<Output = String> + Send;
     /// Waits for Ctrl-C (SIGINT or SIGTERM), then shuts every service down;
-    /// returns what it did, for printing.
+    /// returns what it did, for printing. The guarded backend listens from
+    /// the call on, so `main` calls it before printing that it runs.
     fn shutdown_on_signal(&self) -> impl Future<Output = String> + Send;
 }
 
