@@ -116,17 +116,21 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// What the macro a case stands for generates for it.
+fn expand_case(case: &Case) -> TokenStream {
+    let input: TokenStream = case.input.parse().expect("a case parses");
+    if case.derive {
+        expand::derive_report::expand(input)
+    } else {
+        expand::lifecycle(TokenStream::new(), input)
+    }
+}
+
 #[test]
 fn generated_tokens_per_field_stay_within_budget() {
     let mut over = Vec::new();
     for case in CASES {
-        let input: TokenStream = case.input.parse().expect("a case parses");
-        let output = if case.derive {
-            expand::derive_report::expand(input)
-        } else {
-            expand::lifecycle(TokenStream::new(), input)
-        };
-        let per_field = count(output) / case.fields;
+        let per_field = count(expand_case(case)) / case.fields;
         eprintln!("{:<40} {per_field:>4} tokens per field (budget {})", case.name, case.budget);
         if per_field > case.budget {
             over.push(format!(
@@ -149,13 +153,8 @@ fn generated_tokens_per_field_stay_within_budget() {
 #[test]
 fn automatically_derived_only_on_trait_impls() {
     for case in CASES {
-        let input: TokenStream = case.input.parse().expect("a case parses");
-        let output = if case.derive {
-            expand::derive_report::expand(input)
-        } else {
-            expand::lifecycle(TokenStream::new(), input)
-        };
-        let file: syn::File = syn::parse2(output).expect("the expansion parses as items");
+        let file: syn::File =
+            syn::parse2(expand_case(case)).expect("the expansion parses as items");
         for item in file.items {
             if let syn::Item::Impl(imp) = item {
                 let marked = imp.attrs.iter().any(|a| a.path().is_ident("automatically_derived"));

@@ -12,7 +12,7 @@ use syn::ext::IdentExt;
 use syn::{DeriveInput, Ident, Member, Path};
 
 use super::fallback;
-use super::report::{Depth, Known, field_node, impls, known_node, with_node};
+use super::report::{self, Depth, Known, MacroNode, field_node, impls, known_node, with_node};
 use crate::check;
 use crate::model::derive::{Derive, Field, Parsed};
 use crate::model::known;
@@ -163,8 +163,8 @@ fn unattributed(input: &DeriveInput) -> Option<TokenStream> {
     Some(report_call(&syn::parse_quote!(::leakproof), &input.ident, nodes))
 }
 
-/// `report_impls! { Name, "Name", [known field "field" (), ...] }` for the
-/// given fields: (index, name if named, reported by a probe).
+/// `report_impls!` for the given fields: (index, name if named, reported
+/// by a probe). A derive gives no field a kind.
 fn report_call<'a>(
     krate: &Path,
     name: &Ident,
@@ -175,11 +175,9 @@ fn report_call<'a>(
             Some(ident) => (Member::Named(ident.clone()), ident.unraw().to_string()),
             None => (Member::Unnamed(index.into()), index.to_string()),
         };
-        let how = if probe { quote!(probe) } else { quote!(known) };
-        quote!(#how #member #label ())
+        MacroNode { member, label, probe, kind: TokenStream::new() }
     });
-    let label = name.unraw().to_string();
-    quote!(#krate::__private::report_impls! { #name, #label, [#(#nodes),*] })
+    report::report_call(krate, name, &name.unraw().to_string(), nodes)
 }
 
 /// The impls for an input darling could not read: an empty report, so the

@@ -6,8 +6,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::Path;
 use syn::spanned::Spanned;
+use syn::{Member, Path};
 
 use crate::model::{Bound, Container, Field, FieldReport, Teardown, known};
 
@@ -246,14 +246,43 @@ fn plain_struct(container: &Container, krate: &Path, label: &str) -> Option<Toke
     let p = quote!(#krate::__private);
     let nodes = container.fields.iter().filter_map(|field| {
         let ident = field.ident.as_ref()?;
-        let name = field.name()?;
         if matches!(field.report, FieldReport::Skip) {
             return None;
         }
-        let how = if Known::probes(Known::of(field)) { quote!(probe) } else { quote!(known) };
-        let kind = kind(field, &p);
-        Some(quote!(#how #ident #name (#kind)))
+        let node = MacroNode {
+            member: Member::Named(ident.clone()),
+            label: field.name()?,
+            probe: Known::probes(Known::of(field)),
+            kind: kind(field, &p),
+        };
+        Some(node)
     });
-    let name = &container.item.ident;
-    Some(quote!(#p::report_impls! { #name, #label, [#(#nodes),*] }))
+    Some(report_call(krate, &container.item.ident, label, nodes))
+}
+
+/// One field as `report_impls!` takes it.
+pub struct MacroNode {
+    /// How `self` reaches it: `name` or a tuple index.
+    pub member: Member,
+    /// Its name in the report.
+    pub label: String,
+    /// Reported by a probe, not by a direct call.
+    pub probe: bool,
+    /// What it is, as a `Report` method call (see `kind`), or nothing.
+    pub kind: TokenStream,
+}
+
+/// `report_impls! { Name, "Name", [known field "field" (kind), ...] }`: the
+/// one place that writes the runtime macro's grammar.
+pub fn report_call(
+    krate: &Path,
+    name: &syn::Ident,
+    label: &str,
+    nodes: impl Iterator<Item = MacroNode>,
+) -> TokenStream {
+    let nodes = nodes.map(|MacroNode { member, label, probe, kind }| {
+        let how = if probe { quote!(probe) } else { quote!(known) };
+        quote!(#how #member #label (#kind))
+    });
+    quote!(#krate::__private::report_impls! { #name, #label, [#(#nodes),*] })
 }

@@ -92,10 +92,11 @@ pub fn is_runtime_teardown(ty: &Type) -> bool {
 /// a wrong guess here would not compile, so a bare `Subscription` (which
 /// may be the user's own type) does not count.
 pub fn is_runtime_report(ty: &Type) -> bool {
+    // `is_runtime_teardown` checks the last segment; here the crate's name
+    // must be written before it.
     let Type::Path(path) = ty else { return false };
-    let segments: Vec<_> = path.path.segments.iter().collect();
-    matches!(segments[..], [krate, _] if krate.ident == "leakproof" && matches!(krate.arguments, PathArguments::None))
-        && is_runtime_teardown(ty)
+    let segments = &path.path.segments;
+    segments.len() == 2 && segments[0].ident == "leakproof" && is_runtime_teardown(ty)
 }
 
 /// A type whose reports (`MemoryReport` and `DeepHeap`) the macros call
