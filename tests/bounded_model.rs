@@ -192,10 +192,20 @@ impl Model {
     /// The purge every write does (in no particular order: events are
     /// compared as a set per step).
     fn purge(&mut self) -> usize {
-        let expired: Vec<Entry> = self.entries.iter().filter(|e| self.is_due(e)).cloned().collect();
+        self.purge_if(Self::is_due)
+    }
+
+    /// Every expired entry, to the nanosecond (`iter_mut`, `retain`:
+    /// `&mut` access to every entry never reaches an expired one).
+    fn purge_exact(&mut self) -> usize {
+        self.purge_if(Self::is_expired)
+    }
+
+    fn purge_if(&mut self, due: fn(&Self, &Entry) -> bool) -> usize {
+        let expired: Vec<Entry> = self.entries.iter().filter(|e| due(self, e)).cloned().collect();
         let mut i = 0;
         while i < self.entries.len() {
-            if self.is_due(&self.entries[i]) {
+            if due(self, &self.entries[i]) {
                 self.remove_at(i);
             } else {
                 i += 1;
@@ -652,7 +662,7 @@ fn run_map<P: UnderTest>(
                 map.retain(|k, _| k % 2 == 0);
                 set.retain(|k| k % 2 == 0);
                 for m in [&mut model, &mut sm] {
-                    m.purge();
+                    m.purge_exact();
                     let mut i = 0;
                     while i < m.entries.len() {
                         if m.entries[i].key % 2 == 0 {
@@ -668,11 +678,10 @@ fn run_map<P: UnderTest>(
                 for (_, v) in map.iter_mut() {
                     *v = v.wrapping_add(1);
                 }
-                let live: Vec<bool> = model.entries.iter().map(|e| !model.is_expired(e)).collect();
-                for (e, live) in model.entries.iter_mut().zip(live) {
-                    if live {
-                        e.value = e.value.wrapping_add(1);
-                    }
+                // `&mut` access to every entry purges the expired ones first.
+                model.purge_exact();
+                for e in &mut model.entries {
+                    e.value = e.value.wrapping_add(1);
                 }
             }
             Op::Clear => {

@@ -154,7 +154,7 @@ pub fn cap_check(bounded: &Bounded, krate: &Path) -> TokenStream {
     let shown = crate::check::pretty_tokens(expr.to_token_stream());
     let zero = format!("`cap = {shown}` is 0: a bounded collection needs a cap of at least 1");
     let big = format!(
-        "`cap = {shown}` is above `leakproof::MAX_CAP` (u32::MAX - 1: entries are linked by 32-bit index); lower it"
+        "`cap = {shown}` is above `leakproof::MAX_CAP` (939_524_096: entries are linked by 32-bit bucket index); lower it"
     );
     let max = quote!(#krate::__private::MAX_CAP);
     quote_spanned! {expr.span()=>

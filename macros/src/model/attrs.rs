@@ -160,7 +160,7 @@ impl FromMeta for Cap {
                     }
                     let value: u64 = int.base10_parse().map_err(|_| {
                         Error::custom(
-                            "`cap` is too large for a `usize`: lower it to at most `leakproof::MAX_CAP` (u32::MAX - 1)",
+                            "`cap` is too large for a `usize`: lower it to at most `leakproof::MAX_CAP` (939_524_096)",
                         )
                         .with_span(int)
                     })?;

@@ -1,6 +1,6 @@
-//! Intrusive doubly linked lists over slab slots, linked by `u32` index:
-//! the eviction order threads the table's nodes, the expiry lists thread its
-//! stamps. A list owns no memory; its elements carry the links.
+//! Intrusive doubly linked lists over table slots, linked by `u32` index:
+//! the eviction order threads the table's entries, the expiry lists thread
+//! its stamps. A list owns no memory; its elements carry the links.
 
 /// The end of a list, and "no slot".
 pub(crate) const NIL: u32 = u32::MAX;
@@ -17,9 +17,13 @@ impl Links {
     pub(crate) const NONE: Links = Links { prev: NIL, next: NIL };
 }
 
-/// Anything whose elements carry one set of list links.
+/// Anything whose elements carry one set of list links. Getters and setters
+/// rather than `&mut Links`, so that an element may pack its links with
+/// other bits (a table entry keeps SIEVE's visited bit beside `next`).
 pub(crate) trait Linked {
-    fn links(&mut self, i: u32) -> &mut Links;
+    fn links(&self, i: u32) -> Links;
+    fn set_prev(&mut self, i: u32, prev: u32);
+    fn set_next(&mut self, i: u32, next: u32);
 }
 
 /// Head and tail of an intrusive list; `head` is the oldest.
@@ -39,23 +43,24 @@ impl List {
     pub(crate) const EMPTY: List = List { head: NIL, tail: NIL };
 
     pub(crate) fn push_back(&mut self, slots: &mut impl Linked, i: u32) {
-        *slots.links(i) = Links { prev: self.tail, next: NIL };
+        slots.set_prev(i, self.tail);
+        slots.set_next(i, NIL);
         match self.tail {
             NIL => self.head = i,
-            tail => slots.links(tail).next = i,
+            tail => slots.set_next(tail, i),
         }
         self.tail = i;
     }
 
     pub(crate) fn unlink(&mut self, slots: &mut impl Linked, i: u32) {
-        let Links { prev, next } = *slots.links(i);
+        let Links { prev, next } = slots.links(i);
         match prev {
             NIL => self.head = next,
-            p => slots.links(p).next = next,
+            p => slots.set_next(p, next),
         }
         match next {
             NIL => self.tail = prev,
-            n => slots.links(n).prev = prev,
+            n => slots.set_prev(n, prev),
         }
     }
 
@@ -66,29 +71,33 @@ impl List {
         }
     }
 
-    /// The node at `from` moved to slot `to`: repoint its neighbours.
-    pub(crate) fn relocate(&mut self, slots: &mut impl Linked, from: u32, to: u32) {
-        let Links { prev, next } = *slots.links(to);
-        match prev {
-            NIL => self.head = to,
-            p => slots.links(p).next = to,
-        }
-        match next {
-            NIL => self.tail = to,
-            n => slots.links(n).prev = to,
-        }
-        debug_assert_ne!(from, to);
+    /// The list with every slot renamed by `map` (a table moved its
+    /// entries): `map[old]` is the new slot.
+    pub(crate) fn remapped(self, map: &[u32]) -> List {
+        List { head: remap(map, self.head), tail: remap(map, self.tail) }
     }
 }
 
-/// A list over `links` (one per slot) visits each of `len` slots once,
-/// forwards and backwards, from `list.head` to `list.tail`.
-pub(crate) fn check_list(name: &str, list: &List, links: &[Links], len: usize) {
-    let mut seen = vec![false; len];
+/// Slot `i` renamed by `map`; `NIL` stays `NIL`.
+pub(crate) fn remap(map: &[u32], i: u32) -> u32 {
+    if i == NIL { NIL } else { map[i as usize] }
+}
+
+/// A list over `links` (one per slot) visits `len` slots, each once and
+/// each one `listed` allows, forwards and backwards, from `list.head` to
+/// `list.tail`.
+pub(crate) fn check_list(
+    name: &str,
+    list: &List,
+    links: &[Links],
+    len: usize,
+    listed: impl Fn(u32) -> bool,
+) {
+    let mut seen = vec![false; links.len()];
     let (mut at, mut prev, mut count) = (list.head, NIL, 0);
     while at != NIL {
         let i = at as usize;
-        assert!(i < len, "{name} list points at {at}, len {len}");
+        assert!(i < links.len() && listed(at), "{name} list points at {at}, not a listed slot");
         assert!(!std::mem::replace(&mut seen[i], true), "{name} list visits {at} twice");
         assert_eq!(links[i].prev, prev, "{name} list: {at}.prev is not {prev}");
         (prev, at) = (at, links[i].next);

@@ -70,7 +70,7 @@ pub struct BoundedMap<
     const CAP: usize = 0,
     const TTL: u64 = 0,
 > {
-    table: Table<K, V, S>,
+    pub(crate) table: Table<K, V, S>,
     policy: P,
 }
 
@@ -128,7 +128,9 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> BoundedMap<K, V, S, P, CAP, T
         Iter { inner: self.table.iter() }
     }
 
-    /// Live entries with mutable values, in arbitrary order.
+    /// Live entries with mutable values, in arbitrary order. Expired
+    /// entries are removed first (counted as expirations), as a write
+    /// would: `&mut` access never reaches one.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
         self.table.iter_mut()
     }
@@ -143,7 +145,8 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> BoundedMap<K, V, S, P, CAP, T
         self.iter().map(|(_, v)| v)
     }
 
-    /// Live values, mutably, in arbitrary order.
+    /// Live values, mutably, in arbitrary order (expired entries removed
+    /// first, as for `iter_mut`).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
         self.iter_mut().map(|(_, v)| v)
     }
@@ -158,9 +161,10 @@ impl<K, V, S, P, const CAP: usize, const TTL: u64> BoundedMap<K, V, S, P, CAP, T
         self.into_iter().map(|(_, v)| v)
     }
 
-    /// Empties the map (every entry counted as a removal) and yields the
-    /// live entries. Unlike std's `Drain`, the map is empty as soon as this
-    /// returns, whether or not the iterator is used.
+    /// Empties the map and yields the live entries (counted as removals;
+    /// expired ones are removed first, as expirations). Unlike std's
+    /// `Drain`, the map is empty as soon as this returns, whether or not the
+    /// iterator is used.
     pub fn drain(&mut self) -> IntoIter<K, V> {
         IntoIter { inner: self.table.drain_live() }
     }
@@ -284,8 +288,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slots = self.table.touch_disjoint(keys);
-        self.table.values_disjoint_mut(slots)
+        self.table.get_disjoint_mut(keys)
     }
 
     /// The value for `key` without counting as a use: no order change, no
@@ -354,19 +357,29 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.remove(key)
     }
 
-    /// Keeps only the entries for which `keep` returns true.
+    /// Keeps only the entries for which `keep` returns true. Expired
+    /// entries are removed first (counted as expirations): `keep` only sees
+    /// live ones.
     pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
         self.table.retain(keep);
     }
 
     /// Removes every expired entry now and returns how many. Writes already
     /// do this; call it from a timer when a map may see no writes for long.
+    /// Entries with a TTL of their own leave once the timer wheel's tick
+    /// (about 1 ms) after their expiry has come; until then reads already
+    /// treat them as gone.
     pub fn purge_expired(&mut self) -> usize {
         self.table.purge_expired()
     }
 
+    /// Gives back the room the entries do not use (never below `len`).
+    pub fn shrink_to_fit(&mut self) {
+        self.table.shrink_to_fit();
+    }
+
     /// Panics if an internal invariant of the table is broken (index,
-    /// eviction and expiry lists, hand, cap). For tests: O(len).
+    /// eviction and expiry lists, hand, cap). For tests: O(capacity).
     #[doc(hidden)]
     pub fn assert_invariants(&self) {
         self.table.check_invariants();
@@ -387,7 +400,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.peek(key).map(|node| node.is_visited())
+        self.table.visited(key)
     }
 }
 

@@ -85,11 +85,6 @@ mod accessors {
             pub fn reserve(&mut self, additional: usize) {
                 let _ = additional;
             }
-
-            /// Gives back the room the entries do not use (never below `len`).
-            pub fn shrink_to_fit(&mut self) {
-                self.table.shrink_to_fit();
-            }
         };
     }
 }
@@ -212,8 +207,8 @@ pub struct Config {
     pub(crate) evict: Evict,
     pub(crate) ttl: Option<u64>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
-    /// The latest time read: `now()` never returns less, so a clock that
-    /// steps backwards cannot reorder the expiry list.
+    /// The latest time a write used: no read or write uses less, so a
+    /// clock that steps back leaves the expiry order sound.
     latest: AtomicU64,
 }
 
@@ -229,9 +224,12 @@ impl Clone for Config {
     }
 }
 
-/// The largest cap a bounded collection accepts: entries are linked by `u32`
-/// indices, which keeps each entry small.
-pub const MAX_CAP: usize = (u32::MAX - 1) as usize;
+/// The largest cap a bounded collection accepts, 939,524,096 (7 x 2^27):
+/// entries are linked by 32-bit bucket index, which keeps each entry small,
+/// and this many entries fill a table of 2^30 buckets, which may double
+/// once under churn (2^31 buckets: every index and the end marker still
+/// fit 32 bits).
+pub const MAX_CAP: usize = 7 << 27;
 
 impl Config {
     pub(crate) fn new(cap: usize, evict: Evict, ttl: Option<Duration>) -> Self {
@@ -249,7 +247,7 @@ impl Config {
             cap > 0,
             "this bounded type has no cap in its type (CAP = 0): build it with `with_cap(n)` or `builder()`, or write `#[bounded(cap = N)]`"
         );
-        assert!(cap <= MAX_CAP, "a bounded collection's cap must be at most u32::MAX - 1");
+        assert!(cap <= MAX_CAP, "a bounded collection's cap must be at most MAX_CAP (939524096)");
     }
 
     pub(crate) fn from_const(cap: usize, evict: Evict, ttl_nanos: u64) -> Self {
@@ -271,16 +269,30 @@ impl Config {
         Ok(())
     }
 
-    /// Now, in clock nanoseconds, never less than a time read before; only
-    /// read when a TTL is set.
-    pub(crate) fn now(&self) -> u64 {
+    /// The clock's time in nanoseconds.
+    fn clock_now(&self) -> u64 {
         let now = match &self.clock {
             Some(clock) => clock.now(),
             None => SystemClock.now(),
         };
-        let now = clock::saturating_nanos(now);
-        let latest = self.latest.fetch_max(now, Ordering::Relaxed);
-        latest.max(now)
+        clock::saturating_nanos(now)
+    }
+
+    /// Now, for a read: never earlier than the latest write's time, so a
+    /// clock that steps back cannot revive what a write saw expire. Only
+    /// read when a TTL is set. A load, not an atomic read-modify-write:
+    /// reads through `&self` stay cheap.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock_now().max(self.latest.load(Ordering::Relaxed))
+    }
+
+    /// Now, for a write: never earlier than any time a write used before,
+    /// so the expiry list stays in time order whatever the clock does.
+    pub(crate) fn now_mut(&mut self) -> u64 {
+        let now = self.clock_now();
+        let latest = self.latest.get_mut();
+        *latest = (*latest).max(now);
+        *latest
     }
 
     pub(crate) fn ttl_duration(&self) -> Option<Duration> {

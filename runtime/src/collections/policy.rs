@@ -56,6 +56,9 @@ pub trait SharedReads: Policy {}
 /// policy keeps none; a [`Guarded`] one asks its guard.
 #[doc(hidden)]
 pub trait Guard<K, V> {
+    /// False when `keeps` is always false, so the engine need not look at
+    /// an entry to ask.
+    const KEEPS_ANY: bool = true;
     fn keeps(&self, key: &K, value: &V) -> bool;
 }
 
@@ -82,6 +85,7 @@ macro_rules! always_makes_room {
             }
         }
         impl<K, V> Guard<K, V> for $name {
+            const KEEPS_ANY: bool = false;
             #[inline(always)]
             fn keeps(&self, _: &K, _: &V) -> bool {
                 false
@@ -127,6 +131,7 @@ impl Policy for Reject {
 }
 impl SharedReads for Reject {}
 impl<K, V> Guard<K, V> for Reject {
+    const KEEPS_ANY: bool = false;
     #[inline(always)]
     fn keeps(&self, _: &K, _: &V) -> bool {
         false

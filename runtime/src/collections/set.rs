@@ -94,8 +94,8 @@ impl<T, S, P, const CAP: usize, const TTL: u64> BoundedSet<T, S, P, CAP, TTL> {
         Iter { inner: self.table.iter() }
     }
 
-    /// Empties the set (every value counted as a removal) and yields the
-    /// live values.
+    /// Empties the set and yields the live values (counted as removals;
+    /// expired ones are removed first, as expirations).
     pub fn drain(&mut self) -> IntoIter<T> {
         IntoIter { inner: self.table.drain_live() }
     }
@@ -202,12 +202,16 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.table.remove(value).map(|(v, ())| v)
     }
 
-    /// Keeps only the values for which `keep` returns true.
+    /// Keeps only the values for which `keep` returns true. Expired values
+    /// are removed first (counted as expirations): `keep` only sees live
+    /// ones.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         self.table.retain(|v, ()| keep(v));
     }
 
-    /// Removes every expired value now and returns how many.
+    /// Removes every expired value now and returns how many. Values with a
+    /// TTL of their own leave once the timer wheel's tick (about 1 ms) after
+    /// their expiry has come; until then reads already treat them as gone.
     pub fn purge_expired(&mut self) -> usize {
         self.table.purge_expired()
     }
@@ -228,8 +232,13 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.iter().all(|v| other.peek(v).is_none())
     }
 
+    /// Gives back the room the values do not use (never below `len`).
+    pub fn shrink_to_fit(&mut self) {
+        self.table.shrink_to_fit();
+    }
+
     /// Panics if an internal invariant of the table is broken (index,
-    /// eviction and expiry lists, hand, cap). For tests: O(len).
+    /// eviction and expiry lists, hand, cap). For tests: O(capacity).
     #[doc(hidden)]
     pub fn assert_invariants(&self) {
         self.table.check_invariants();
@@ -248,7 +257,7 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.peek(value).map(|node| node.is_visited())
+        self.table.visited(value)
     }
 }
 

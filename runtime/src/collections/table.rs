@@ -1,27 +1,34 @@
 //! The engine behind `BoundedMap` and `BoundedSet`.
 //!
-//! Entries live in a dense slab (`Vec<Node>`), found through a
-//! `hashbrown::HashTable<u32>` of slab indices, and are threaded on an
-//! intrusive doubly linked list by `u32` index: the eviction order (insertion
-//! order under SIEVE and FIFO, recency under LRU; its head is the oldest).
-//! Under SIEVE a hand walks that list from the head; each node's "visited"
-//! bit is kept in an unused bit of its stored hash (bit 56: hashbrown reads
-//! the top seven bits and the low bits below the table size, never this one),
-//! so a hit from `&self` is one relaxed store into a cache line the lookup
-//! already touched, and a node stays as small as before. Once entries can
-//! expire (a TTL for the collection, or one entry given its own), each has a
-//! stamp in a parallel `Vec` (empty otherwise) on an expiry list or the
-//! timer wheel of [`super::timers`], so a write finds the expired entries
-//! without looking at the others.
+//! Entries live inline in a `hashbrown::HashTable`, laid out exactly as in a
+//! std `HashMap` (the key and the value, nothing else), so a lookup is what
+//! std's is: one probe, no second hop. What the policy needs sits beside the
+//! table, in arrays indexed by bucket: each bucket's links on the eviction
+//! list (an intrusive doubly linked list by `u32` bucket index: insertion
+//! order under SIEVE and FIFO, recency under LRU; its head is the oldest),
+//! SIEVE's visited bits (one bit per bucket, 32 KiB for a table of 2^18
+//! buckets, so they stay in cache: a hit sets its bit with one atomic op
+//! through `&self`, skipped when already set), and, once entries can expire
+//! (a TTL for the collection, or one entry given its own), a stamp on an
+//! expiry list or the timer wheel of [`super::timers`], so a write finds the
+//! expired entries without looking at the others.
 //!
-//! Why this shape: an evicting insert reuses the victim's slot in place (no
-//! allocation, no slab hole), a removal swaps the last node into the hole (the
-//! slab stays dense, so memory follows `len`, not history), and an entry costs
-//! its key, value, stored hash and two `u32` links, plus 4 bytes and a control
-//! byte in the index. The slab grows by doubling but never past `cap`, so a
-//! cap of a million that holds ten entries holds memory for about ten.
+//! Bucket indices are stable while the table is not resized: a removal
+//! leaves the other entries where they are. The table grows (or, full of
+//! deletion markers, rehashes) only when the engine asks: before an insert
+//! that would make hashbrown resize, [`Table::make_room`] moves every entry
+//! into a new table itself, walking the eviction order, and renames every
+//! link, bit and stamp as it goes. hashbrown then never moves an entry
+//! behind the engine's back (asserted on every insert).
+//!
+//! Why this shape: an entry costs its key and value, a control byte and two
+//! `u32` links (the bytes of schnellru's LRU), plus a bit under SIEVE; the
+//! table grows by doubling but never past what `cap` entries need (doubled
+//! once under churn), so a cap of a million that holds ten entries holds
+//! memory for about ten.
 
 use std::borrow::Borrow;
+use std::cell::Cell;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -32,9 +39,10 @@ use super::policy::{Guard, Outcome};
 use super::timers::{NEVER, Stamp, Timers};
 use super::{BoundStats, Config, Evict, EvictReason, Listener};
 
-/// SIEVE's visited bit, inside the stored hash. Every hash the table uses
-/// has it cleared, so lookups, inserts and rehashing agree.
-const VISITED: u64 = 1 << 56;
+/// The most buckets a table may have, so that bucket indices and `NIL` fit
+/// a `u32`. [`super::MAX_CAP`] keeps a table at 2^31 buckets at most (2^30
+/// for `cap` entries, doubled once under churn).
+const MAX_BUCKETS: usize = 1 << 31;
 
 /// The TTL a write stamps its entry with.
 #[derive(Clone, Copy, Debug)]
@@ -56,52 +64,77 @@ impl Ttl {
     }
 }
 
+/// One entry, as std's `HashMap` stores it.
+#[derive(Clone)]
 pub(crate) struct Node<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    /// The key's hash with [`VISITED`] as the visited bit: atomic so that a
-    /// read through `&self` can set it.
-    hash: AtomicU64,
-    links: Links,
 }
 
-impl<K: Clone, V: Clone> Clone for Node<K, V> {
+/// The node in bucket `i`, which the caller knows is full.
+fn slot<K, V>(index: &HashTable<Node<K, V>>, i: u32) -> &Node<K, V> {
+    index.get_bucket(i as usize).unwrap_or_else(|| unreachable!("slot {i} holds no entry"))
+}
+
+fn slot_mut<K, V>(index: &mut HashTable<Node<K, V>>, i: u32) -> &mut Node<K, V> {
+    index.get_bucket_mut(i as usize).unwrap_or_else(|| unreachable!("slot {i} holds no entry"))
+}
+
+impl Linked for Vec<Links> {
+    fn links(&self, i: u32) -> Links {
+        self[i as usize]
+    }
+
+    fn set_prev(&mut self, i: u32, prev: u32) {
+        self[i as usize].prev = prev;
+    }
+
+    fn set_next(&mut self, i: u32, next: u32) {
+        self[i as usize].next = next;
+    }
+}
+
+/// SIEVE's visited bits, one per bucket. Set through `&self` by racing
+/// readers (an atomic OR, skipped when the bit is already set: the common
+/// case for a hot key), cleared by writers, who hold `&mut`.
+#[derive(Default)]
+struct Visited(Vec<AtomicU64>);
+
+impl Clone for Visited {
     fn clone(&self) -> Self {
-        Node {
-            key: self.key.clone(),
-            value: self.value.clone(),
-            hash: AtomicU64::new(self.hash.load(Relaxed)),
-            links: self.links,
-        }
+        Visited(self.0.iter().map(|word| AtomicU64::new(word.load(Relaxed))).collect())
     }
 }
 
-impl<K, V> Node<K, V> {
-    fn hash(&self) -> u64 {
-        self.hash.load(Relaxed) & !VISITED
+impl Visited {
+    /// Room for `buckets` bits, all clear.
+    fn with_buckets(buckets: usize) -> Self {
+        Visited((0..buckets.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
     }
 
-    /// Marks the node used. From `&self`: racing readers all store the same
-    /// bit, and writers, which clear it, hold `&mut`.
     #[inline]
-    fn visit(&self) {
-        let hash = self.hash.load(Relaxed);
-        if hash & VISITED == 0 {
-            self.hash.store(hash | VISITED, Relaxed);
+    fn get(&self, i: u32) -> bool {
+        self.0[i as usize / 64].load(Relaxed) & (1 << (i % 64)) != 0
+    }
+
+    #[inline]
+    fn set(&self, i: u32) {
+        let (word, bit) = (&self.0[i as usize / 64], 1 << (i % 64));
+        if word.load(Relaxed) & bit == 0 {
+            word.fetch_or(bit, Relaxed);
         }
     }
 
-    /// Whether the visited bit is set.
-    pub(crate) fn is_visited(&self) -> bool {
-        self.hash.load(Relaxed) & VISITED != 0
+    /// Clears bit `i`, returning whether it was set.
+    fn take(&mut self, i: u32) -> bool {
+        let (word, bit) = (self.0[i as usize / 64].get_mut(), 1 << (i % 64));
+        let was = *word & bit != 0;
+        *word &= !bit;
+        was
     }
 
-    /// Clears the visited bit, returning whether it was set.
-    fn unvisit(&mut self) -> bool {
-        let hash = self.hash.get_mut();
-        let was = *hash & VISITED != 0;
-        *hash &= !VISITED;
-        was
+    fn bytes(&self) -> usize {
+        self.0.capacity() * size_of::<AtomicU64>()
     }
 }
 
@@ -122,42 +155,51 @@ impl ReadCounts {
     }
 }
 
-impl<K, V> Linked for Vec<Node<K, V>> {
-    fn links(&mut self, i: u32) -> &mut Links {
-        &mut self[i as usize].links
-    }
-}
-
 pub(crate) struct Table<K, V, S> {
-    nodes: Vec<Node<K, V>>,
-    /// Expiry stamps, parallel to `nodes`; empty while the table is untimed.
+    index: HashTable<Node<K, V>>,
+    /// Each bucket's links on the eviction list (`Links::NONE` when empty);
+    /// one per bucket of `index` once it allocates, none before.
+    links: Vec<Links>,
+    /// SIEVE's visited bits, one per bucket; empty under other policies.
+    visited: Visited,
+    /// Expiry stamps, one per bucket of `index`; empty while the table is
+    /// untimed.
     timers: Timers,
     /// Whether entries can expire: a TTL for the collection, or one entry
     /// given a TTL of its own (which times the table from then on).
     timed: bool,
-    index: HashTable<u32>,
     hasher: S,
     order: List,
     /// SIEVE's hand: the next node to consider for eviction (`NIL`: start
     /// from the oldest).
     hand: u32,
+    /// `stats.inserts` when the entries last moved to a new table.
+    rebuilt_at: u64,
     pub(crate) config: Config,
     /// Every counter but hits and misses.
     stats: BoundStats,
     reads: ReadCounts,
     pub(crate) listener: Option<Listener<K, V>>,
+    /// Each move of the entries to a new table: buckets before and after
+    /// (tests only).
+    #[cfg(test)]
+    rebuilds: Vec<(usize, usize)>,
 }
 
 impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
     fn clone(&self) -> Self {
+        // hashbrown clones a table bucket for bucket, so every link and
+        // stamp stays true of the copy.
         Table {
-            nodes: self.nodes.clone(),
+            index: self.index.clone(),
+            links: self.links.clone(),
+            visited: self.visited.clone(),
             timers: self.timers.clone(),
             timed: self.timed,
-            index: self.index.clone(),
             hasher: self.hasher.clone(),
             order: self.order,
             hand: self.hand,
+            rebuilt_at: self.rebuilt_at,
             config: self.config.clone(),
             stats: self.stats,
             reads: ReadCounts {
@@ -165,6 +207,8 @@ impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
                 misses: AtomicU64::new(self.reads.misses.load(Relaxed)),
             },
             listener: self.listener.clone(),
+            #[cfg(test)]
+            rebuilds: self.rebuilds.clone(),
         }
     }
 }
@@ -172,17 +216,21 @@ impl<K: Clone, V: Clone, S: Clone> Clone for Table<K, V, S> {
 impl<K, V, S> Table<K, V, S> {
     pub(crate) fn new(config: Config, hasher: S) -> Self {
         Table {
-            nodes: Vec::new(),
+            index: HashTable::new(),
+            links: Vec::new(),
+            visited: Visited::default(),
             timers: Timers::default(),
             timed: config.ttl.is_some(),
-            index: HashTable::new(),
             hasher,
             order: List::EMPTY,
             hand: NIL,
+            rebuilt_at: 0,
             config,
             stats: BoundStats::default(),
             reads: ReadCounts::default(),
             listener: None,
+            #[cfg(test)]
+            rebuilds: Vec::new(),
         }
     }
 
@@ -196,7 +244,7 @@ impl<K, V, S> Table<K, V, S> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.nodes.len()
+        self.index.len()
     }
 
     pub(crate) fn hasher(&self) -> &S {
@@ -205,10 +253,11 @@ impl<K, V, S> Table<K, V, S> {
 
     /// Bytes this table has allocated, from capacities: O(1).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * size_of::<Node<K, V>>()
+        self.index.allocation_size()
+            + self.links.capacity() * size_of::<Links>()
+            + self.visited.bytes()
             + self.timers.stamps.capacity() * size_of::<Stamp>()
             + self.timers.wheel_bytes()
-            + self.index.allocation_size()
     }
 
     /// The instant reads compare against, or `None` while nothing expires.
@@ -224,46 +273,46 @@ impl<K, V, S> Table<K, V, S> {
         }
     }
 
+    /// How many links (and stamps, when timed) the table keeps: one per
+    /// bucket, none before it allocates (an empty hashbrown table reports
+    /// one bucket).
+    fn slots(&self) -> usize {
+        if self.index.allocation_size() == 0 { 0 } else { self.index.num_buckets() }
+    }
+
     /// Times the table (an entry is getting a TTL of its own): every entry
     /// already held gets a stamp that never expires.
     fn make_timed(&mut self) {
         if !self.timed {
             self.timed = true;
-            self.timers.stamps.reserve_exact(self.nodes.capacity());
-            for _ in 0..self.nodes.len() {
-                self.timers.push_never();
-            }
+            self.timers.reset(self.slots());
         }
     }
 
     /// Every value held, expired ones included (they still own what they
     /// hold until purged): what a shutdown must reach.
     pub(crate) fn all_values(&self) -> impl Iterator<Item = &V> + '_ {
-        self.nodes.iter().map(|node| &node.value)
+        self.index.iter().map(|node| &node.value)
     }
 
-    /// Live entries in slab order (arbitrary, like std's hash collections).
+    /// Live entries in bucket order (arbitrary, like std's hash collections).
     pub(crate) fn iter(&self) -> Live<'_, K, V> {
-        Live { nodes: self.nodes.iter(), stamps: &self.timers.stamps, at: 0, now: self.read_now() }
-    }
-
-    /// Live entries, mutable values.
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
-        let now = self.read_now();
-        let stamps = &self.timers.stamps;
-        self.nodes
-            .iter_mut()
-            .enumerate()
-            .filter(move |(i, _)| now.is_none_or(|now| stamps[*i].expires > now))
-            .map(|(_, node)| (&node.key, &mut node.value))
-    }
-
-    /// The live entries, by value.
-    pub(crate) fn into_live(self) -> IntoLive<K, V> {
-        IntoLive {
+        Live {
+            buckets: self.index.iter_buckets(),
+            index: &self.index,
+            stamps: &self.timers.stamps,
             now: self.read_now(),
-            nodes: self.nodes.into_iter(),
-            stamps: self.timers.stamps.into_iter(),
+        }
+    }
+
+    /// Resets the order, bits and stamps after the index was emptied.
+    fn emptied(&mut self) {
+        self.order = List::EMPTY;
+        self.hand = NIL;
+        self.links = Vec::new();
+        self.visited = Visited::default();
+        if self.timed {
+            self.timers.reset(self.slots());
         }
     }
 
@@ -271,44 +320,119 @@ impl<K, V, S> Table<K, V, S> {
     /// before any of them is dropped: a key's or value's `Drop` is user code,
     /// and if it panics the table must already be consistent (and empty).
     pub(crate) fn clear(&mut self) {
-        self.stats.removals += self.nodes.len() as u64;
-        let nodes = std::mem::take(&mut self.nodes);
-        self.timers.clear();
-        self.index.clear();
-        self.order = List::EMPTY;
-        self.hand = NIL;
-        drop(nodes);
-    }
-
-    /// Takes every entry out (counted as removals), leaving the table empty;
-    /// yields the live ones.
-    pub(crate) fn drain_live(&mut self) -> IntoLive<K, V> {
-        self.stats.removals += self.nodes.len() as u64;
-        let now = self.read_now();
-        let nodes = std::mem::take(&mut self.nodes);
-        let stamps = self.timers.clear();
-        self.index.clear();
-        self.order = List::EMPTY;
-        self.hand = NIL;
-        IntoLive { now, nodes: nodes.into_iter(), stamps: stamps.into_iter() }
-    }
-
-    /// Gives back room the entries do not use.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.nodes.shrink_to_fit();
-        self.timers.stamps.shrink_to_fit();
-        let nodes = &self.nodes;
-        self.index.shrink_to_fit(|&j| nodes[j as usize].hash());
+        self.stats.removals += self.len() as u64;
+        let index = std::mem::take(&mut self.index);
+        self.emptied();
+        drop(index);
     }
 
     /// The node in slot `i`.
     pub(crate) fn node(&self, i: u32) -> &Node<K, V> {
-        &self.nodes[i as usize]
+        slot(&self.index, i)
     }
 
     /// The node in slot `i`, mutably.
     pub(crate) fn node_mut(&mut self, i: u32) -> &mut Node<K, V> {
-        &mut self.nodes[i as usize]
+        slot_mut(&mut self.index, i)
+    }
+
+    /// Live entries, mutable values. Expired entries are purged first (a
+    /// `&mut` access, like a write).
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+        self.purge_exact();
+        self.index.iter_mut().map(|node| (&node.key, &mut node.value))
+    }
+
+    /// The live entries, by value (expired ones purged first).
+    pub(crate) fn into_live(mut self) -> IntoLive<K, V> {
+        self.purge_exact();
+        IntoLive { inner: std::mem::take(&mut self.index).into_iter() }
+    }
+
+    /// Takes every live entry out (counted as removals), leaving the table
+    /// empty; expired ones are purged first.
+    pub(crate) fn drain_live(&mut self) -> IntoLive<K, V> {
+        self.purge_exact();
+        self.stats.removals += self.len() as u64;
+        let index = std::mem::take(&mut self.index);
+        self.emptied();
+        IntoLive { inner: index.into_iter() }
+    }
+
+    /// Removes every expired entry whose time the table has reached: those
+    /// with the collection's TTL at once, those with a TTL of their own once
+    /// their wheel tick has come. Writes do this on their own.
+    pub(crate) fn purge_expired(&mut self) -> usize {
+        match self.read_now() {
+            Some(now) => self.purge_until(now),
+            None => 0,
+        }
+    }
+
+    /// Removes every expired entry, to the nanosecond: before handing out
+    /// `&mut` access to every entry (`iter_mut`, `retain`, `drain`), which
+    /// must never reach an expired one and cannot look at stamps as it goes.
+    fn purge_exact(&mut self) -> usize {
+        let Some(now) = self.read_now() else {
+            return 0;
+        };
+        let mut purged = self.purge_until(now);
+        for i in self.timers.overdue(now) {
+            self.expire_at(i);
+            purged += 1;
+        }
+        purged
+    }
+
+    /// Removes the entries of the default list expired at `now`, and the
+    /// wheel's whose tick has come.
+    fn purge_until(&mut self, now: u64) -> usize {
+        let mut purged = 0;
+        while let Some(bucket) = self.timers.due_bucket(now) {
+            while let Some(i) = self.timers.pop(bucket) {
+                if self.timers.due_or_replace(i, bucket, now) {
+                    self.expire_at(i);
+                    purged += 1;
+                }
+            }
+        }
+        while let Some(i) = self.timers.default_expired(now) {
+            self.expire_at(i);
+            purged += 1;
+        }
+        purged
+    }
+
+    fn expire_at(&mut self, i: u32) {
+        let (key, value) = self.remove_at(i);
+        self.stats.expirations += 1;
+        self.notify(key, value, EvictReason::Expired);
+    }
+
+    /// Slot `i` is about to leave its place in the order: a hand resting on
+    /// it moves on to the next newer entry.
+    fn step_hand_off(&mut self, i: u32) {
+        if self.hand == i {
+            self.hand = self.links[i as usize].next;
+        }
+    }
+
+    /// Removes slot `i`; no other entry moves.
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        self.step_hand_off(i);
+        self.order.unlink(&mut self.links, i);
+        self.links[i as usize] = Links::NONE;
+        if self.config.evict == Evict::Sieve {
+            self.visited.take(i);
+        }
+        if self.timed {
+            self.timers.remove(i);
+        }
+        let Ok(entry) = self.index.get_bucket_entry(i as usize) else {
+            unreachable!("slot {i} holds no entry");
+        };
+        let (node, _) = entry.remove();
+        (node.key, node.value)
     }
 
     fn notify(&self, key: K, value: V, reason: EvictReason) {
@@ -319,10 +443,10 @@ impl<K, V, S> Table<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
-    /// The hash the table files `key` under (visited bit cleared).
+    /// The hash the table files `key` under.
     #[inline]
     pub(crate) fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.hasher.hash_one(key) & !VISITED
+        self.hasher.hash_one(key)
     }
 
     fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
@@ -330,8 +454,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let nodes = &self.nodes;
-        self.index.find(hash, |&i| nodes[i as usize].key.borrow() == key).copied()
+        let i = self.index.find_bucket_index(hash, |node| node.key.borrow() == key)?;
+        Some(i as u32)
     }
 
     fn lookup<Q>(&self, key: &Q) -> Option<u32>
@@ -339,10 +463,39 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.nodes.is_empty() {
+        if self.index.is_empty() {
             return None;
         }
         self.find(self.hash_of(key), key)
+    }
+
+    /// `key`'s live slot: one probe of the table, as in std, plus a look at
+    /// its stamp once entries can expire.
+    #[inline]
+    fn find_live<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.index.is_empty() {
+            return None;
+        }
+        let i = self.index.find_bucket_index(self.hash_of(key), |node| node.key.borrow() == key)?;
+        if self.timed && self.timers.stamps[i].expires <= self.config.now() {
+            return None;
+        }
+        Some(i)
+    }
+
+    /// Whether `key`'s live entry is marked visited (SIEVE), without
+    /// counting as a use.
+    pub(crate) fn visited<Q>(&self, key: &Q) -> Option<bool>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find_live(key)?;
+        Some(self.config.evict == Evict::Sieve && self.visited.get(i as u32))
     }
 
     /// Read without counting as a use: no stats, no order change, `&self`.
@@ -351,8 +504,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.lookup(key)?;
-        (!self.expired(i, self.read_now())).then(|| &self.nodes[i as usize])
+        self.index.get_bucket(self.find_live(key)?)
     }
 
     /// What is left of `key`'s TTL: `None` without a TTL or a live entry.
@@ -376,16 +528,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.lookup(key) {
-            Some(i) if !self.expired(i, self.read_now()) => {
+        match self.find_live(key) {
+            Some(i) => {
                 ReadCounts::bump(&self.reads.hits);
-                let node = &self.nodes[i as usize];
                 if visit {
-                    node.visit();
+                    self.visited.set(i as u32);
                 }
-                Some(node)
+                self.index.get_bucket(i)
             }
-            _ => {
+            None => {
                 ReadCounts::bump(&self.reads.misses);
                 None
             }
@@ -414,11 +565,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         Some(i)
     }
 
-    /// The live slots of `keys`, each lookup counting as a use (a hit) or a
-    /// miss; an expired entry is a miss and stays until the next write, so
-    /// no slot moves between the lookups. Panics if two keys find the same
-    /// entry, as std's `get_disjoint_mut` does.
-    pub(crate) fn touch_disjoint<Q, const N: usize>(&mut self, keys: [&Q; N]) -> [Option<u32>; N]
+    /// The live values of `keys`, mutably, each lookup counting as a use (a
+    /// hit) or a miss; an expired entry is a miss and stays until the next
+    /// write. Panics if two keys find the same entry, as std's
+    /// `get_disjoint_mut` does.
+    pub(crate) fn get_disjoint_mut<Q, const N: usize>(
+        &mut self,
+        keys: [&Q; N],
+    ) -> [Option<&mut V>; N]
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -436,34 +590,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
                 None => self.count_miss(),
             }
         }
-        slots
-    }
-
-    /// Values of distinct slots, mutably (`None` stays `None`).
-    pub(crate) fn values_disjoint_mut<const N: usize>(
-        &mut self,
-        slots: [Option<u32>; N],
-    ) -> [Option<&mut V>; N] {
-        let mut order: Vec<(usize, usize)> = Vec::with_capacity(N);
-        for (n, slot) in slots.iter().enumerate() {
-            if let Some(i) = slot {
-                order.push((*i as usize, n));
-            }
-        }
-        order.sort_unstable();
-        let mut out = [(); N].map(|()| None);
-        let mut rest: &mut [Node<K, V>] = &mut self.nodes;
-        let mut offset = 0;
-        for (i, n) in order {
-            let Some((node, tail)) = rest.get_mut(i - offset..).and_then(<[_]>::split_first_mut)
-            else {
-                break;
-            };
-            out[n] = Some(&mut node.value);
-            rest = tail;
-            offset = i + 1;
-        }
-        out
+        let hashes = keys.map(|key| self.hash_of(key));
+        self.index
+            .get_disjoint_mut(hashes, |n, node| slots[n].is_some() && node.key.borrow() == keys[n])
+            .map(|node| node.map(|node| &mut node.value))
     }
 
     /// `entry()` found slot `i`: a hit and a use.
@@ -481,8 +611,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// marked visited; FIFO and reject change nothing.
     fn used(&mut self, i: u32) {
         match self.config.evict {
-            Evict::Lru => self.order.move_to_back(&mut self.nodes, i),
-            Evict::Sieve => self.nodes[i as usize].visit(),
+            Evict::Lru => self.order.move_to_back(&mut self.links, i),
+            Evict::Sieve => self.visited.set(i),
             Evict::Fifo | Evict::Reject => {}
         }
     }
@@ -511,7 +641,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// Replaces slot `i`'s value: a write, so the entry's age restarts (with
     /// the collection's TTL, or `ttl` of its own) and it counts as a use.
     pub(crate) fn replace_at(&mut self, i: u32, value: V, now: Option<u64>, ttl: Ttl) -> V {
-        let old = std::mem::replace(&mut self.nodes[i as usize].value, value);
+        let old = std::mem::replace(&mut self.node_mut(i).value, value);
         self.used(i);
         self.restamp(i, now.unwrap_or(0), ttl);
         old
@@ -520,12 +650,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// The instant writes stamp against: times the table first when the
     /// write brings a TTL of its own.
     pub(crate) fn write_now(&mut self, ttl: Ttl) -> Option<u64> {
-        if !ttl.is_own() {
-            return self.read_now();
+        if ttl.is_own() {
+            self.make_timed();
+        } else if !self.timed {
+            return None;
         }
-        self.make_timed();
-        let now = self.config.now();
-        self.timers.start_wheel(now);
+        let now = self.config.now_mut();
+        if ttl.is_own() {
+            self.timers.start_wheel(now);
+        }
         Some(now)
     }
 
@@ -553,12 +686,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     }
 
     /// Adds a key known to be absent (`find_for_write` said so), making room
-    /// by the policy. Returns the slot it went to, which stays valid until
-    /// the next write.
-    ///
-    /// Expired entries go first, oldest first. The last of them lends its
-    /// slot to the new key, which saves a removal and a push on the TTL path:
-    /// in steady state each write expires about one entry.
+    /// by the policy: expired entries go first, then, if the table is full,
+    /// the policy's victim. Returns the slot the key went to, which stays
+    /// valid until the next write.
     pub(crate) fn insert_new<G: Guard<K, V>>(
         &mut self,
         hash: u64,
@@ -570,38 +700,24 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     ) -> Outcome<u32, (K, V)> {
         self.stats.inserts += 1;
         if let Some(now) = now {
-            // Every expired entry goes, but one lends its slot to the new
-            // key, which saves a removal (and the relocation of the last
-            // slot it costs) and a push: in steady state each write expires
-            // about one entry.
-            let mut spare = None;
-            self.advance_wheel(now, Some(&mut spare));
-            while let Some(i) = self.timers.default_expired(now) {
-                if spare.is_none() && !self.timers.next_expired(i, now) {
-                    spare = Some(i);
-                    break;
-                }
-                self.expire_sparing(i, &mut spare);
-            }
-            if let Some(i) = spare {
-                let (old_key, old_value) = self.reuse_slot(i, key, value, hash, now, ttl);
-                self.stats.expirations += 1;
-                self.notify(old_key, old_value, EvictReason::Expired);
-                return Outcome::Done(i);
-            }
+            self.purge_until(now);
         }
         let now = now.unwrap_or(0);
-        if self.nodes.len() < self.config.cap {
-            return Outcome::Done(self.push(key, value, hash, now, ttl));
+        let mut evicted = None;
+        if self.len() >= self.config.cap {
+            let Some(victim) = self.victim(guard) else {
+                self.stats.rejections += 1;
+                return Outcome::Refused((key, value));
+            };
+            self.stats.evictions += 1;
+            evicted = Some(self.remove_at(victim));
         }
-        let Some(victim) = self.victim(guard) else {
-            self.stats.rejections += 1;
-            return Outcome::Refused((key, value));
-        };
-        let (old_key, old_value) = self.reuse_slot(victim, key, value, hash, now, ttl);
-        self.stats.evictions += 1;
-        self.notify(old_key, old_value, EvictReason::Capacity);
-        Outcome::Done(victim)
+        let i = self.push(key, value, hash, now, ttl);
+        // The listener is user code: it runs once the table is whole again.
+        if let Some((old_key, old_value)) = evicted {
+            self.notify(old_key, old_value, EvictReason::Capacity);
+        }
+        Outcome::Done(i)
     }
 
     /// The slot a full table gives up, or `None` when it may give up none:
@@ -610,30 +726,35 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// stopped, clearing visited bits, to the first unvisited, unguarded
     /// entry (two laps at most: the first clears every bit).
     fn victim<G: Guard<K, V>>(&mut self, guard: &G) -> Option<u32> {
-        let len = self.nodes.len();
+        let len = self.len();
+        let keeps = |index: &HashTable<Node<K, V>>, i: u32| {
+            G::KEEPS_ANY && {
+                let node = slot(index, i);
+                guard.keeps(&node.key, &node.value)
+            }
+        };
         match self.config.evict {
             Evict::Reject => None,
             Evict::Lru | Evict::Fifo => {
                 let mut at = self.order.head;
                 while at != NIL {
-                    let node = &self.nodes[at as usize];
-                    if !guard.keeps(&node.key, &node.value) {
+                    if !keeps(&self.index, at) {
                         return Some(at);
                     }
-                    at = node.links.next;
+                    at = self.links[at as usize].next;
                 }
                 None
             }
             Evict::Sieve => {
-                let mut at = if self.hand == NIL { self.order.head } else { self.hand };
+                let head = self.order.head;
+                let mut at = if self.hand == NIL { head } else { self.hand };
                 for _ in 0..=2 * len {
-                    let node = &mut self.nodes[at as usize];
-                    let next = match node.links.next {
-                        NIL => self.order.head,
+                    let next = match self.links[at as usize].next {
+                        NIL => head,
                         next => next,
                     };
-                    if !node.unvisit() && !guard.keeps(&node.key, &node.value) {
-                        // `reuse_slot` moves the hand past it.
+                    if !self.visited.take(at) && !keeps(&self.index, at) {
+                        // `remove_at` moves the hand past it.
                         self.hand = at;
                         return Some(at);
                     }
@@ -667,68 +788,22 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// Keeps the live entries for which `keep` returns true; expired entries
     /// go too (counted as expirations).
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.purge_expired();
-        let mut i = 0;
-        while i < self.nodes.len() {
-            let node = &mut self.nodes[i];
-            if keep(&node.key, &mut node.value) {
-                i += 1;
-            } else {
+        self.purge_exact();
+        // A removal moves no other entry, so the walk over buckets holds.
+        for i in 0..self.index.num_buckets() {
+            let Some(node) = self.index.get_bucket_mut(i) else {
+                continue;
+            };
+            if !keep(&node.key, &mut node.value) {
                 self.stats.removals += 1;
-                // The last node moves into slot `i`: look at it next.
                 self.remove_at(i as u32);
             }
         }
     }
 
-    /// Removes every expired entry now (those with a TTL of their own once
-    /// their wheel tick has come). Writes do this on their own.
-    pub(crate) fn purge_expired(&mut self) -> usize {
-        match self.read_now() {
-            Some(now) => self.purge_until(now),
-            None => 0,
-        }
-    }
-
-    fn purge_until(&mut self, now: u64) -> usize {
-        let mut purged = self.advance_wheel(now, None);
-        while let Some(i) = self.timers.default_expired(now) {
-            self.expire_at(i);
-            purged += 1;
-        }
-        purged
-    }
-
-    /// Expires the wheel's entries whose tick has come; returns how many.
-    /// With `spare`, the first of them is not removed but left in place,
-    /// off every expiry list, for the caller to reuse (and counted by it).
-    fn advance_wheel(&mut self, now: u64, mut spare: Option<&mut Option<u32>>) -> usize {
-        let mut expired = 0;
-        while let Some(bucket) = self.timers.due_bucket(now) {
-            while let Some(i) = self.timers.pop(bucket) {
-                if !self.timers.due_or_replace(i, bucket, now) {
-                    continue;
-                }
-                match spare.as_deref_mut() {
-                    Some(slot @ None) => *slot = Some(i),
-                    Some(kept) => self.expire_sparing(i, kept),
-                    None => {
-                        self.expire_at(i);
-                        expired += 1;
-                    }
-                }
-            }
-        }
-        expired
-    }
-
-    /// Expires slot `i`, following the spare slot if the removal moves it.
-    fn expire_sparing(&mut self, i: u32, spare: &mut Option<u32>) {
-        let last = (self.nodes.len() - 1) as u32;
-        self.expire_at(i);
-        if *spare == Some(last) {
-            *spare = Some(i);
-        }
+    /// Gives back room the entries do not use.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.rebuild(self.len());
     }
 
     /// Gives `key`'s live entry a new TTL; false when it has none.
@@ -755,12 +830,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         self.restamp(i, now, ttl);
     }
 
-    fn expire_at(&mut self, i: u32) {
-        let (key, value) = self.remove_at(i);
-        self.stats.expirations += 1;
-        self.notify(key, value, EvictReason::Expired);
-    }
-
     /// When an entry written at `now` with `ttl` expires, and whether that
     /// is by a TTL of its own.
     fn expiry(&self, now: u64, ttl: Ttl) -> (u64, bool) {
@@ -777,120 +846,150 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
     }
 
+    /// Adds an entry as the newest, growing the table first if it has no
+    /// room. Returns its slot.
     fn push(&mut self, key: K, value: V, hash: u64, now: u64, ttl: Ttl) -> u32 {
-        let i = self.nodes.len();
-        if i == self.nodes.capacity() {
-            // Double, but never past the cap: a full collection holds no slack.
-            let extra = i.max(4).min(self.config.cap - i);
-            self.nodes.reserve_exact(extra);
-            if self.timed {
-                self.timers.stamps.reserve_exact(extra);
-            }
-        }
-        let i = i as u32;
-        self.nodes.push(Node { key, value, hash: AtomicU64::new(hash), links: Links::NONE });
-        self.order.push_back(&mut self.nodes, i);
+        self.make_room();
+        let moved = Cell::new(false);
+        let hasher = &self.hasher;
+        let entry = self.index.insert_unique(hash, Node { key, value }, |node| {
+            moved.set(true);
+            hasher.hash_one(&node.key)
+        });
+        let i = entry.bucket_index() as u32;
+        // `make_room` left room, so hashbrown did not resize: no entry moved
+        // and every link still names the right bucket.
+        assert!(!moved.get(), "the table resized on an insert it had room for");
+        self.order.push_back(&mut self.links, i);
         if self.timed {
             let (expires, own) = self.expiry(now, ttl);
-            self.timers.push(expires, own);
+            self.timers.insert(i, expires, own);
         }
-        let nodes = &self.nodes;
-        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
         i
     }
 
-    /// Replaces slot `i`'s entry with a new one in place (no allocation, no
-    /// slab movement), making it the newest in both orders and unvisited.
-    /// Returns the old entry. Used for capacity eviction and for reusing an
-    /// expired slot.
-    fn reuse_slot(&mut self, i: u32, key: K, value: V, hash: u64, now: u64, ttl: Ttl) -> (K, V) {
-        self.unindex(i);
-        self.step_hand_off(i);
-        let node = &mut self.nodes[i as usize];
-        let old_key = std::mem::replace(&mut node.key, key);
-        let old_value = std::mem::replace(&mut node.value, value);
-        *node.hash.get_mut() = hash;
-        self.order.move_to_back(&mut self.nodes, i);
-        self.restamp(i, now, ttl);
-        let nodes = &self.nodes;
-        self.index.insert_unique(hash, i, |&j| nodes[j as usize].hash());
-        (old_key, old_value)
-    }
-
-    /// Slot `i` is about to leave its place in the order: a hand resting on
-    /// it moves on to the next newer entry.
-    fn step_hand_off(&mut self, i: u32) {
-        if self.hand == i {
-            self.hand = self.nodes[i as usize].links.next;
+    /// Makes sure the next insert needs no resize. When hashbrown has no
+    /// room left (its growth budget, which deletion markers use up, is
+    /// spent), the engine moves the entries itself, by hashbrown's own rule:
+    /// into a table of the same size when at most half full (which clears
+    /// the markers), else into one twice as large, never larger than what
+    /// `cap` entries need. A table already that large clears its markers in
+    /// place too, unless they come back fast: a full table under churn (an
+    /// evicting insert is a removal and an insert) can fill with markers
+    /// within a fraction of its length in inserts, and moving every entry
+    /// that often would cost more than the inserts. That table doubles,
+    /// once, as std's `HashMap` and schnellru would, and then has room to
+    /// spare; memory stays within twice what `cap` entries need.
+    fn make_room(&mut self) {
+        let len = self.len();
+        if self.index.capacity() > len {
+            return;
         }
+        let buckets = self.index.num_buckets();
+        let full = if buckets < 8 { buckets - 1 } else { buckets / 8 * 7 };
+        let since = self.stats.inserts - self.rebuilt_at;
+        let capacity = if len < full / 2 {
+            full
+        } else if full < self.config.cap {
+            (full + 1).max(len + 1).min(self.config.cap)
+        } else if since >= 4 * len as u64 {
+            full
+        } else {
+            2 * full
+        };
+        self.rebuild(capacity);
     }
 
-    fn unindex(&mut self, i: u32) {
-        let hash = self.nodes[i as usize].hash();
-        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
-            entry.remove();
+    /// Moves every entry into a new table with room for `capacity`, walking
+    /// the eviction order so that the new links are known as each entry
+    /// lands; the hand and every stamp follow their entries.
+    fn rebuild(&mut self, capacity: usize) {
+        debug_assert!(capacity >= self.len(), "a rebuild must keep every entry");
+        // The user's `Hash` runs first, before anything moves: if it panics,
+        // the table is as it was.
+        let mut hashes = Vec::with_capacity(self.len());
+        let mut at = self.order.head;
+        while at != NIL {
+            hashes.push(self.hasher.hash_one(&self.node(at).key));
+            at = self.links[at as usize].next;
         }
-    }
-
-    /// Removes slot `i`, moving the last node into it so the slab stays dense.
-    fn remove_at(&mut self, i: u32) -> (K, V) {
-        self.unindex(i);
-        self.step_hand_off(i);
-        self.order.unlink(&mut self.nodes, i);
+        let mut old = std::mem::replace(&mut self.index, HashTable::with_capacity(capacity));
+        self.rebuilt_at = self.stats.inserts;
+        #[cfg(test)]
+        self.rebuilds.push((old.num_buckets(), self.index.num_buckets()));
+        let slots = self.slots();
+        assert!(slots <= MAX_BUCKETS, "{slots} buckets: more than 32-bit links reach");
+        let mut links = vec![Links::NONE; slots];
+        let sieve = self.config.evict == Evict::Sieve;
+        let visited = if sieve { Visited::with_buckets(slots) } else { Visited::default() };
+        let mut map = if self.timed { vec![NIL; old.num_buckets()] } else { Vec::new() };
+        let (mut order, mut hand) = (List::EMPTY, NIL);
+        let mut at = self.order.head;
+        for hash in hashes {
+            let Ok(entry) = old.get_bucket_entry(at as usize) else {
+                unreachable!("slot {at} on the eviction list holds no entry");
+            };
+            let (node, _) = entry.remove();
+            let hasher = &self.hasher;
+            let to = self.index.insert_unique(hash, node, |node| hasher.hash_one(&node.key));
+            let to = to.bucket_index() as u32;
+            order.push_back(&mut links, to);
+            if sieve && self.visited.get(at) {
+                visited.set(to);
+            }
+            if at == self.hand {
+                hand = to;
+            }
+            if let Some(slot) = map.get_mut(at as usize) {
+                *slot = to;
+            }
+            at = self.links[at as usize].next;
+        }
+        debug_assert!(old.is_empty(), "an entry was not on the eviction list");
+        self.links = links;
+        self.visited = visited;
+        self.order = order;
+        self.hand = hand;
         if self.timed {
-            self.timers.swap_remove(i);
+            self.timers.remap(&map, slots);
         }
-        let last = (self.nodes.len() - 1) as u32;
-        let node = self.nodes.swap_remove(i as usize);
-        if last != i {
-            self.order.relocate(&mut self.nodes, last, i);
-            if self.hand == last {
-                self.hand = i;
-            }
-            let hash = self.nodes[i as usize].hash();
-            if let Some(slot) = self.index.find_mut(hash, |&j| j == last) {
-                *slot = i;
-            }
-        }
-        (node.key, node.value)
     }
 
     /// Checks every internal invariant, panicking with the first one broken:
-    /// every index entry points at a slot that holds a key of that hash and
-    /// each slot is indexed once; both lists are mutually linked, visit every
-    /// slot once and agree with their head and tail; the slab never holds
-    /// room past the cap; the expiry list is in time order. For tests (the
-    /// model tests call it after every step); O(len).
+    /// every entry is found under its own hash; there are links (and, under
+    /// SIEVE, bits) for every bucket, and an empty bucket has none set; the
+    /// eviction list is mutually linked and visits every entry once; the
+    /// table holds no more room than twice what the cap needs; the stamps
+    /// agree with the entries and the expiry lists (see
+    /// `Timers::check_invariants`). For tests (the model tests call it after
+    /// every step); O(buckets).
     pub(crate) fn check_invariants(&self) {
-        let len = self.nodes.len();
-        assert!(len <= self.config.cap, "len {len} above cap {}", self.config.cap);
-        assert!(
-            self.nodes.capacity() <= self.config.cap,
-            "slab capacity {} above cap {}",
-            self.nodes.capacity(),
-            self.config.cap
-        );
-        assert_eq!(
-            self.index.len(),
-            len,
-            "index holds {} entries for {len} slots",
-            self.index.len()
-        );
-        let mut seen = vec![false; len];
-        for &i in self.index.iter() {
-            let node = self
-                .nodes
-                .get(i as usize)
-                .unwrap_or_else(|| panic!("index points at {i}, len {len}"));
-            assert!(!std::mem::replace(&mut seen[i as usize], true), "slot {i} indexed twice");
-            let found = self.index.find(node.hash(), |&j| j == i);
-            assert!(found.is_some(), "slot {i} not found under its own hash");
+        let (len, cap) = (self.len(), self.config.cap);
+        assert!(len <= cap, "len {len} above cap {cap}");
+        let most = 2 * (cap.saturating_mul(8) / 7).next_power_of_two().max(16);
+        let slots = self.slots();
+        assert!(slots <= most, "{slots} buckets for a cap of {cap}");
+        assert_eq!(self.links.len(), slots, "links and buckets disagree");
+        let sieve = self.config.evict == Evict::Sieve;
+        let words = if sieve { slots.div_ceil(64) } else { 0 };
+        assert_eq!(self.visited.0.len(), words, "visited bits and buckets disagree");
+        let mut full = vec![false; slots];
+        for i in self.index.iter_buckets() {
+            full[i] = true;
+            let node = self.node(i as u32);
+            let found = self
+                .index
+                .find_bucket_index(self.hash_of(&node.key), |other| std::ptr::eq(other, node));
+            assert_eq!(found, Some(i), "slot {i} not found under its own hash");
         }
-        assert!(self.hand == NIL || (self.hand as usize) < len, "hand at {}, len {len}", self.hand);
-        let order: Vec<Links> = self.nodes.iter().map(|n| n.links).collect();
-        check_list("eviction", &self.order, &order, len);
+        for (i, _) in full.iter().enumerate().filter(|(_, full)| !**full) {
+            assert_eq!(self.links[i], Links::NONE, "empty slot {i} has links");
+            assert!(!sieve || !self.visited.get(i as u32), "empty slot {i} is visited");
+        }
+        assert!(self.hand == NIL || full[self.hand as usize], "hand at {}, empty", self.hand);
+        check_list("eviction", &self.order, &self.links, len, |i| full[i as usize]);
         if self.timed {
-            self.timers.check_invariants(len);
+            self.timers.check_invariants(&full);
         } else {
             assert!(self.timers.stamps.is_empty(), "stamps kept in an untimed table");
         }
@@ -900,8 +999,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     pub(crate) fn eviction_order(&self) -> impl Iterator<Item = &K> + '_ {
         let mut at = self.order.head;
         std::iter::from_fn(move || {
-            let node = self.nodes.get(at as usize)?;
-            at = node.links.next;
+            let node = self.index.get_bucket(at as usize)?;
+            at = self.links[at as usize].next;
             Some(&node.key)
         })
     }
@@ -909,15 +1008,20 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
 
 /// Borrowing iterator over live entries.
 pub(crate) struct Live<'a, K, V> {
-    nodes: std::slice::Iter<'a, Node<K, V>>,
+    buckets: hashbrown::hash_table::IterBuckets<'a, Node<K, V>>,
+    index: &'a HashTable<Node<K, V>>,
     stamps: &'a [Stamp],
-    at: usize,
     now: Option<u64>,
 }
 
 impl<K, V> Clone for Live<'_, K, V> {
     fn clone(&self) -> Self {
-        Live { nodes: self.nodes.clone(), stamps: self.stamps, at: self.at, now: self.now }
+        Live {
+            buckets: self.buckets.clone(),
+            index: self.index,
+            stamps: self.stamps,
+            now: self.now,
+        }
     }
 }
 
@@ -926,18 +1030,20 @@ impl<'a, K, V> Iterator for Live<'a, K, V> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let node = self.nodes.next()?;
-            let at = self.at;
-            self.at += 1;
-            match self.now {
-                Some(now) if self.stamps[at].expires <= now => continue,
-                _ => return Some(node),
+            let i = self.buckets.next()?;
+            if let Some(now) = self.now
+                && self.stamps[i].expires <= now
+            {
+                continue;
+            }
+            if let Some(node) = self.index.get_bucket(i) {
+                return Some(node);
             }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let (_, upper) = self.nodes.size_hint();
+        let (_, upper) = self.buckets.size_hint();
         match self.now {
             None => (upper.unwrap_or(0), upper),
             Some(_) => (0, upper),
@@ -947,22 +1053,106 @@ impl<'a, K, V> Iterator for Live<'a, K, V> {
 
 /// Owning iterator over live entries.
 pub(crate) struct IntoLive<K, V> {
-    nodes: std::vec::IntoIter<Node<K, V>>,
-    stamps: std::vec::IntoIter<Stamp>,
-    now: Option<u64>,
+    inner: hashbrown::hash_table::IntoIter<Node<K, V>>,
 }
 
 impl<K, V> Iterator for IntoLive<K, V> {
     type Item = (K, V);
 
     fn next(&mut self) -> Option<(K, V)> {
-        loop {
-            let node = self.nodes.next()?;
-            let expires = self.stamps.next().map(|s| s.expires);
-            match (self.now, expires) {
-                (Some(now), Some(expires)) if expires <= now => continue,
-                _ => return Some((node.key, node.value)),
+        self.inner.next().map(|node| (node.key, node.value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasherDefault, DefaultHasher};
+    use std::time::Duration;
+
+    use crate::collections::{BoundedMap, ManualClock};
+
+    type Fixed = BuildHasherDefault<DefaultHasher>;
+
+    /// Churn through a table that stays full (evictions) and one that stays
+    /// about three quarters full (removals). Removals leave deletion
+    /// markers, so the tables run out of room and move their entries to new
+    /// tables, larger ones and (once doubled) ones of the same size, entries
+    /// with stamps on the default list and in the wheel among them. Every link, hand and stamp
+    /// must follow its entry each time.
+    #[test]
+    fn entries_keep_their_links_and_stamps_across_rebuilds() {
+        let clock = ManualClock::new();
+        let mut full = BoundedMap::<u64, u64, Fixed>::builder()
+            .cap(3_000)
+            .ttl(Duration::from_secs(3600))
+            .clock(clock.clone())
+            .hasher(Fixed::default())
+            .build();
+        let mut partial = BoundedMap::<u64, u64, Fixed>::builder()
+            .cap(4_096)
+            .clock(clock.clone())
+            .hasher(Fixed::default())
+            .build();
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut full_sizes, mut partial_sizes) = (Vec::new(), Vec::new());
+        for step in 0..200_000_u64 {
+            let key = next() % 1_000_000;
+            if key % 3 == 0 {
+                full.insert_with_ttl(key, step, Duration::from_millis(1 + key % 5_000));
+            } else {
+                full.insert(key, step);
+            }
+            let _ = full.get(&(next() % 1_000_000));
+            partial.insert(key, step);
+            if partial.len() > 3_000 {
+                let victim = *partial.iter().next().map(|(k, _)| k).unwrap();
+                partial.remove(&victim);
+            }
+            clock.advance(Duration::from_micros(50));
+            if step % 20_000 == 0 {
+                full.assert_invariants();
+                partial.assert_invariants();
+                full_sizes.push(full.table.index.num_buckets());
+                partial_sizes.push(partial.table.index.num_buckets());
             }
         }
+        full.assert_invariants();
+        partial.assert_invariants();
+        for sizes in [&full_sizes, &partial_sizes] {
+            let settled = &sizes[sizes.len() / 2..];
+            assert!(settled.iter().all(|&b| b == settled[0]), "the table keeps growing: {sizes:?}");
+        }
+        // The full one grew to the 4,096 buckets 3,000 entries need, doubled
+        // once under churn, and then cleared its markers in place.
+        assert!(full.stats().evictions > 0 && full.stats().expirations > 0);
+        let rebuilds = &full.table.rebuilds;
+        assert!(rebuilds.contains(&(4_096, 8_192)), "no doubling under churn: {rebuilds:?}");
+        assert!(rebuilds.iter().any(|(from, to)| from == to), "no same-size rebuild: {rebuilds:?}");
+        assert_eq!(rebuilds.iter().map(|r| r.1).max(), Some(8_192), "grew twice: {rebuilds:?}");
+    }
+
+    /// A full table whose deletion markers come back slowly (256 entries in
+    /// 512 buckets: half full) clears them in place and never doubles, so a
+    /// long-running service's memory stays flat.
+    #[test]
+    fn a_table_that_marks_slowly_keeps_its_size() {
+        let mut map = BoundedMap::<u64, u64, Fixed>::with_cap_and_hasher(256, Fixed::default());
+        for key in 0..2_000_000_u64 {
+            map.insert(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), key);
+        }
+        map.assert_invariants();
+        let rebuilds = &map.table.rebuilds;
+        assert!(rebuilds.contains(&(512, 512)), "no same-size rebuild: {rebuilds:?}");
+        assert_eq!(rebuilds.iter().map(|r| r.1).max(), Some(512), "doubled: {rebuilds:?}");
     }
 }

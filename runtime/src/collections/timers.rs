@@ -1,9 +1,10 @@
 //! When each entry of a table expires, and finding the expired ones without
 //! looking at the others.
 //!
-//! Every entry of a timed table has a [`Stamp`] (a parallel `Vec`, empty
-//! while the table is untimed): its expiry instant and the links of the one
-//! expiry list it sits on. Two structures share those links:
+//! Every slot of a timed table has a [`Stamp`] (a `Vec` parallel to the
+//! table's buckets, empty while the table is untimed): its entry's expiry
+//! instant and the links of the one expiry list it sits on; an empty
+//! bucket's stamp is [`Stamp::EMPTY`]. Two structures share those links:
 //!
 //! - **The default list** holds the entries stamped with the collection's own
 //!   TTL. They are stamped `now + ttl` by a clock that never goes back, so
@@ -29,7 +30,7 @@
 //! round. Entries that never expire (an untimed write into a table that has
 //! per-entry TTLs) are on no list.
 
-use super::list::{Linked, Links, List, NIL};
+use super::list::{Linked, Links, List, NIL, remap};
 
 /// A tick of the wheel is 2^20 ns (1.048576 ms).
 pub(crate) const TICK_SHIFT: u32 = 20;
@@ -60,9 +61,22 @@ pub(crate) struct Stamp {
     home: u32,
 }
 
+impl Stamp {
+    /// The stamp of an empty bucket, or of an entry that never expires.
+    pub(crate) const EMPTY: Stamp = Stamp { expires: NEVER, links: Links::NONE, home: UNSCHEDULED };
+}
+
 impl Linked for Vec<Stamp> {
-    fn links(&mut self, i: u32) -> &mut Links {
-        &mut self[i as usize].links
+    fn links(&self, i: u32) -> Links {
+        self[i as usize].links
+    }
+
+    fn set_prev(&mut self, i: u32, prev: u32) {
+        self[i as usize].links.prev = prev;
+    }
+
+    fn set_next(&mut self, i: u32, next: u32) {
+        self[i as usize].links.next = next;
     }
 }
 
@@ -146,16 +160,10 @@ impl Timers {
         (list, stamps)
     }
 
-    /// Adds the stamp of a new last slot.
-    pub(crate) fn push(&mut self, expires: u64, own_ttl: bool) {
-        let i = self.stamps.len() as u32;
-        self.stamps.push(Stamp { expires, links: Links::NONE, home: UNSCHEDULED });
+    /// Stamps slot `i`, just filled (its stamp is [`Stamp::EMPTY`]).
+    pub(crate) fn insert(&mut self, i: u32, expires: u64, own_ttl: bool) {
+        debug_assert_eq!(self.stamps[i as usize].home, UNSCHEDULED, "slot {i} stamped twice");
         self.schedule(i, expires, own_ttl);
-    }
-
-    /// Adds a never-expiring stamp (a slot filled before the table was timed).
-    pub(crate) fn push_never(&mut self) {
-        self.stamps.push(Stamp { expires: NEVER, links: Links::NONE, home: UNSCHEDULED });
     }
 
     /// Makes sure the wheel exists, its time starting at `now` (ns).
@@ -212,30 +220,45 @@ impl Timers {
         self.schedule(i, expires, own_ttl);
     }
 
-    /// Removes slot `i`'s stamp, moving the last one into its place (as the
-    /// table does with its nodes).
-    pub(crate) fn swap_remove(&mut self, i: u32) {
+    /// Slot `i` was emptied: off its list, its stamp [`Stamp::EMPTY`].
+    pub(crate) fn remove(&mut self, i: u32) {
         self.unschedule(i);
-        let last = (self.stamps.len() - 1) as u32;
-        self.stamps.swap_remove(i as usize);
-        if last != i {
-            let home = self.stamps[i as usize].home;
-            if home != UNSCHEDULED {
-                let (list, stamps) = self.list(home);
-                list.relocate(stamps, last, i);
-            }
-        }
+        self.stamps[i as usize] = Stamp::EMPTY;
     }
 
-    /// Empties every list and drops the stamps; the wheel keeps its time.
-    pub(crate) fn clear(&mut self) -> Vec<Stamp> {
+    /// Empties every list; every one of `buckets` slots gets an empty stamp.
+    /// The wheel keeps its time.
+    pub(crate) fn reset(&mut self, buckets: usize) {
         self.default = List::EMPTY;
         if let Some(wheel) = self.wheel.as_deref_mut() {
             wheel.buckets = [List::EMPTY; LEVELS * SLOTS];
             wheel.occupied = [0; LEVELS];
             wheel.next_due = u64::MAX;
         }
-        std::mem::take(&mut self.stamps)
+        self.stamps.clear();
+        self.stamps.resize(buckets, Stamp::EMPTY);
+        self.stamps.shrink_to_fit();
+    }
+
+    /// The table moved its entries to a table of `buckets` slots: the entry
+    /// of slot `old` is now in `map[old]` (`NIL` for an empty slot). Every
+    /// stamp moves with its entry, and the lists are renamed. O(buckets).
+    pub(crate) fn remap(&mut self, map: &[u32], buckets: usize) {
+        let mut stamps = vec![Stamp::EMPTY; buckets];
+        for (stamp, &to) in self.stamps.iter().zip(map) {
+            if to != NIL {
+                let links = stamp.links;
+                let links = Links { prev: remap(map, links.prev), next: remap(map, links.next) };
+                stamps[to as usize] = Stamp { links, ..*stamp };
+            }
+        }
+        self.stamps = stamps;
+        self.default = self.default.remapped(map);
+        if let Some(wheel) = self.wheel.as_deref_mut() {
+            for list in &mut wheel.buckets {
+                *list = list.remapped(map);
+            }
+        }
     }
 
     /// The oldest slot on the default list whose stamp is at or before
@@ -243,12 +266,6 @@ impl Timers {
     pub(crate) fn default_expired(&self, now: u64) -> Option<u32> {
         let head = self.default.head;
         (head != NIL && self.stamps[head as usize].expires <= now).then_some(head)
-    }
-
-    /// Whether the slot after `i` on its list is also expired at `now`.
-    pub(crate) fn next_expired(&self, i: u32, now: u64) -> bool {
-        let next = self.stamps[i as usize].links.next;
-        next != NIL && self.stamps[next as usize].expires <= now
     }
 
     /// The next wheel bucket due at or before `now` (ns), moving the wheel's
@@ -272,6 +289,30 @@ impl Timers {
                 None
             }
         }
+    }
+
+    /// The wheel's entries expired at `now` that [`Timers::due_bucket`] has
+    /// not reached: once every bucket due by `now`'s tick is emptied, those
+    /// can only have the deadline `deadline(now)` (the tick after `now`'s),
+    /// and that deadline's bucket holds them (every bucket below the top
+    /// level holds exactly the deadlines that map to it; a parked entry's
+    /// top bucket comes due before its deadline). For exact removal where a
+    /// whole tick's precision is not enough (`retain`, `iter_mut`).
+    pub(crate) fn overdue(&self, now: u64) -> Vec<u32> {
+        let Some(wheel) = self.wheel.as_deref() else {
+            return Vec::new();
+        };
+        let (bucket, _) = wheel.bucket_for(deadline(now));
+        let mut overdue = Vec::new();
+        let mut at = wheel.buckets[bucket as usize].head;
+        while at != NIL {
+            let stamp = &self.stamps[at as usize];
+            if stamp.expires <= now {
+                overdue.push(at);
+            }
+            at = stamp.links.next;
+        }
+        overdue
     }
 
     /// Takes the first slot off a due bucket.
@@ -306,10 +347,13 @@ impl Timers {
         self.wheel.as_ref().map_or(0, |_| size_of::<Wheel>())
     }
 
-    /// Checks that every stamp is on the list its `home` names, once; that
-    /// the default list is in time order; that each wheel bucket holds
-    /// deadlines that belong to it and its occupancy bit says so.
-    pub(crate) fn check_invariants(&self, len: usize) {
+    /// Checks that there is a stamp per slot (`full` says which hold an
+    /// entry), that every stamp is on the list its `home` names, once; that
+    /// an empty slot's stamp is empty; that the default list is in time
+    /// order; that each wheel bucket holds deadlines that belong to it and
+    /// its occupancy bit says so.
+    pub(crate) fn check_invariants(&self, full: &[bool]) {
+        let len = full.len();
         assert_eq!(self.stamps.len(), len, "stamps and slots disagree");
         let mut on_lists = vec![false; len];
         let mut walk = |name: &str, list: &List, home: u32| {
@@ -317,6 +361,7 @@ impl Timers {
             let mut count = 0;
             let mut prev = NIL;
             while at != NIL {
+                assert!(full[at as usize], "{name}: empty slot {at} is listed");
                 let stamp = &self.stamps[at as usize];
                 assert_eq!(
                     stamp.home, home,
@@ -376,6 +421,10 @@ impl Timers {
         }
         for (i, stamp) in self.stamps.iter().enumerate() {
             assert_eq!(on_lists[i], stamp.expires != NEVER, "slot {i}: listed iff it expires");
+            if !full[i] {
+                assert_eq!(stamp.expires, NEVER, "empty slot {i} has an expiry");
+                assert_eq!(stamp.links, Links::NONE, "empty slot {i} has links");
+            }
         }
     }
 }
