@@ -33,8 +33,9 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
-use super::list::{Linked, Links, List, NIL, check_list};
+use super::list::{Linked, Links, List, NIL, check_list, remap};
 use super::policy::{Guard, Outcome};
 use super::timers::{NEVER, Stamp, Timers};
 use super::{BoundStats, Config, Evict, EvictReason, Listener};
@@ -674,6 +675,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     ) -> Outcome<Option<V>, (K, V)> {
         let now = self.write_now(ttl);
         let hash = self.hash_of(&key);
+        if let Some(now) = now {
+            // Expired entries go first (the key's own too, if it expired).
+            self.purge_until(now);
+        }
+        if self.len() < self.config.cap {
+            // Room to spare: one probe finds the key or the bucket it goes
+            // to, as std's insert does.
+            return Outcome::Done(self.insert_with_room(hash, key, value, now, ttl));
+        }
         if let Some(i) = self.find_for_write(hash, &key, now) {
             let old = self.replace_at(i, value, now, ttl);
             self.purge_until(now.unwrap_or(0));
@@ -682,6 +692,50 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         match self.insert_new(hash, key, value, now, ttl, guard) {
             Outcome::Done(_) => Outcome::Done(None),
             Outcome::Refused(entry) => Outcome::Refused(entry),
+        }
+    }
+
+    /// Inserts or updates in a table with room for a new entry and nothing
+    /// expired.
+    fn insert_with_room(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        now: Option<u64>,
+        ttl: Ttl,
+    ) -> Option<V> {
+        self.make_room();
+        let moved = Cell::new(false);
+        let hasher = &self.hasher;
+        let entry = self.index.entry(
+            hash,
+            |node| node.key == key,
+            |node| {
+                moved.set(true);
+                hasher.hash_one(&node.key)
+            },
+        );
+        // `make_room` left room, so hashbrown did not resize.
+        assert!(!moved.get(), "the table resized on an insert it had room for");
+        match entry {
+            Entry::Occupied(entry) => {
+                let i = entry.bucket_index() as u32;
+                if !self.expired(i, now) {
+                    return Some(self.replace_at(i, value, now, ttl));
+                }
+                // Expired within the wheel's tick, so the purge left it.
+                self.expire_at(i);
+                self.stats.inserts += 1;
+                self.push(key, value, hash, now.unwrap_or(0), ttl);
+                None
+            }
+            Entry::Vacant(entry) => {
+                let i = entry.insert(Node { key, value }).bucket_index() as u32;
+                self.stats.inserts += 1;
+                self.linked(i, now.unwrap_or(0), ttl);
+                None
+            }
         }
     }
 
@@ -860,12 +914,18 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         // `make_room` left room, so hashbrown did not resize: no entry moved
         // and every link still names the right bucket.
         assert!(!moved.get(), "the table resized on an insert it had room for");
+        self.linked(i, now, ttl);
+        i
+    }
+
+    /// Slot `i` was just filled: it becomes the newest in the eviction
+    /// order and gets its stamp.
+    fn linked(&mut self, i: u32, now: u64, ttl: Ttl) {
         self.order.push_back(&mut self.links, i);
         if self.timed {
             let (expires, own) = self.expiry(now, ttl);
             self.timers.insert(i, expires, own);
         }
-        i
     }
 
     /// Makes sure the next insert needs no resize. When hashbrown has no
@@ -900,56 +960,56 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         self.rebuild(capacity);
     }
 
-    /// Moves every entry into a new table with room for `capacity`, walking
-    /// the eviction order so that the new links are known as each entry
-    /// lands; the hand and every stamp follow their entries.
+    /// Moves every entry into a new table with room for `capacity`, in
+    /// bucket order (the old table is read front to back, as hashbrown's own
+    /// resize reads it), noting where each lands; then every link, visited
+    /// bit, the hand and every stamp are renamed through that map.
     fn rebuild(&mut self, capacity: usize) {
         debug_assert!(capacity >= self.len(), "a rebuild must keep every entry");
         // The user's `Hash` runs first, before anything moves: if it panics,
         // the table is as it was.
-        let mut hashes = Vec::with_capacity(self.len());
-        let mut at = self.order.head;
-        while at != NIL {
-            hashes.push(self.hasher.hash_one(&self.node(at).key));
-            at = self.links[at as usize].next;
-        }
+        let hashes: Vec<u64> = (0..self.links.len())
+            .filter_map(|i| self.index.get_bucket(i))
+            .map(|node| self.hasher.hash_one(&node.key))
+            .collect();
         let mut old = std::mem::replace(&mut self.index, HashTable::with_capacity(capacity));
         self.rebuilt_at = self.stats.inserts;
         #[cfg(test)]
         self.rebuilds.push((old.num_buckets(), self.index.num_buckets()));
         let slots = self.slots();
         assert!(slots <= MAX_BUCKETS, "{slots} buckets: more than 32-bit links reach");
+        let mut map = vec![NIL; self.links.len()];
+        let mut hashes = hashes.into_iter();
+        for (from, to) in map.iter_mut().enumerate() {
+            let Ok(entry) = old.get_bucket_entry(from) else {
+                continue;
+            };
+            let (node, _) = entry.remove();
+            let Some(hash) = hashes.next() else {
+                unreachable!("more entries than hashes");
+            };
+            let hasher = &self.hasher;
+            let at = self.index.insert_unique(hash, node, |node| hasher.hash_one(&node.key));
+            *to = at.bucket_index() as u32;
+        }
+        debug_assert!(old.is_empty(), "an entry was left behind");
         let mut links = vec![Links::NONE; slots];
         let sieve = self.config.evict == Evict::Sieve;
         let visited = if sieve { Visited::with_buckets(slots) } else { Visited::default() };
-        let mut map = if self.timed { vec![NIL; old.num_buckets()] } else { Vec::new() };
-        let (mut order, mut hand) = (List::EMPTY, NIL);
-        let mut at = self.order.head;
-        for hash in hashes {
-            let Ok(entry) = old.get_bucket_entry(at as usize) else {
-                unreachable!("slot {at} on the eviction list holds no entry");
-            };
-            let (node, _) = entry.remove();
-            let hasher = &self.hasher;
-            let to = self.index.insert_unique(hash, node, |node| hasher.hash_one(&node.key));
-            let to = to.bucket_index() as u32;
-            order.push_back(&mut links, to);
-            if sieve && self.visited.get(at) {
+        for (from, &to) in map.iter().enumerate() {
+            if to == NIL {
+                continue;
+            }
+            let Links { prev, next } = self.links[from];
+            links[to as usize] = Links { prev: remap(&map, prev), next: remap(&map, next) };
+            if sieve && self.visited.get(from as u32) {
                 visited.set(to);
             }
-            if at == self.hand {
-                hand = to;
-            }
-            if let Some(slot) = map.get_mut(at as usize) {
-                *slot = to;
-            }
-            at = self.links[at as usize].next;
         }
-        debug_assert!(old.is_empty(), "an entry was not on the eviction list");
         self.links = links;
         self.visited = visited;
-        self.order = order;
-        self.hand = hand;
+        self.order = self.order.remapped(&map);
+        self.hand = remap(&map, self.hand);
         if self.timed {
             self.timers.remap(&map, slots);
         }
