@@ -1,7 +1,8 @@
 //! Memory, measured by a counting global allocator (not by what a crate says
 //! it holds), side by side in one run:
 //!
-//! - bytes per entry of a cap-100k cache holding 100k `u64 -> u64` entries;
+//! - bytes per entry of a cap-100k cache holding 100k `u64 -> u64` entries,
+//!   once filled and after 1M inserts of fresh keys (churn);
 //! - a cap of 1M holding 10 entries (nothing allocated for the cap up front);
 //! - the TTL workload: 10M inserts of fresh keys with a 50 ms TTL and a cap
 //!   of 1M, none ever read: peak live entries, peak heap, and the ns/op of the
@@ -142,6 +143,16 @@ fn main() {
     bytes_per_entry("quick_cache", || anchors::quick_cache(CAP, rs()), CAP);
     bytes_per_entry("mini_moka", || anchors::mini_moka(CAP, None, rs()), CAP);
     bytes_per_entry("moka", || anchors::moka(CAP, None, rs()), CAP);
+
+    println!("\n== bytes per entry after churn: cap {CAP}, {} inserts of fresh keys", 10 * CAP);
+    let churn = 10 * CAP;
+    bytes_per_entry("leakproof BoundedMap", || anchors::leakproof(CAP, rs()), churn);
+    bytes_per_entry("schnellru", || anchors::schnellru(CAP, rs()), churn);
+    bytes_per_entry("lru", || anchors::lru(CAP, rs()), churn);
+    bytes_per_entry("hashlink", || anchors::hashlink(CAP, rs()), churn);
+    bytes_per_entry("quick_cache", || anchors::quick_cache(CAP, rs()), churn);
+    bytes_per_entry("mini_moka", || anchors::mini_moka(CAP, None, rs()), churn);
+    bytes_per_entry("moka", || anchors::moka(CAP, None, rs()), churn);
 
     println!("\n== a cap of 1M holding 10 entries");
     const BIG: usize = 1_000_000;
