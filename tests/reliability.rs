@@ -110,6 +110,60 @@ fn a_panicking_drop_on_retain_remove_or_eviction_leaves_the_map_usable() {
     still_usable(&mut map);
 }
 
+/// A key whose `Hash` panics on a chosen call: the engine rehashes every
+/// key when its table grows, and that must not leave the map half moved.
+#[derive(PartialEq, Eq, Debug)]
+struct Touchy(u32);
+
+thread_local! {
+    /// Hash calls left before one panics (0: never).
+    static HASHES_LEFT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+impl std::hash::Hash for Touchy {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        HASHES_LEFT.with(|left| match left.get() {
+            0 => {}
+            1 => {
+                left.set(0);
+                panic!("hash bomb");
+            }
+            n => left.set(n - 1),
+        });
+        self.0.hash(state);
+    }
+}
+
+#[test]
+fn a_panicking_hash_while_the_table_grows_leaves_the_map_whole() {
+    let mut map = BoundedMap::<Touchy, u32>::with_cap(100);
+    let mut held = 0;
+    // Fill until an insert must grow the table (its first rebuild hashes
+    // every key), then let the second hash of that insert panic: the
+    // insert's own hash is the first, the rebuild's first key the second.
+    loop {
+        let grew_at = map.heap_bytes();
+        HASHES_LEFT.with(|left| left.set(2));
+        let result = catch_unwind(AssertUnwindSafe(|| map.insert(Touchy(held), held)));
+        HASHES_LEFT.with(|left| left.set(0));
+        if result.is_err() {
+            assert_eq!(map.heap_bytes(), grew_at, "the table moved despite the panic");
+            break;
+        }
+        held += 1;
+        assert!(held < 100, "no insert grew the table");
+    }
+    map.assert_invariants();
+    assert_eq!(map.len() as u32, held, "the entries before the panic are all there");
+    for k in 0..held {
+        assert_eq!(map.get(&Touchy(k)), Some(&k));
+    }
+    assert_eq!(map.get(&Touchy(held)), None, "the insert that panicked did not happen");
+    map.insert(Touchy(held), held);
+    map.assert_invariants();
+    assert_eq!(map.len() as u32, held + 1);
+}
+
 /// Defect 6: `advance` wrapped round to zero.
 #[test]
 fn manual_clock_saturates() {
