@@ -370,3 +370,38 @@ fn get_disjoint_mut_follows_std() {
     }));
     assert!(twice.is_err(), "the same key twice panics, as std's");
 }
+
+/// `reserve` makes room as std's does, so inserts up to it allocate no
+/// more, but never past the cap, where the room could never be used.
+#[test]
+fn reserve_makes_room_up_to_the_cap() {
+    let mut map = BoundedMap::<u64, u64>::with_cap(10_000);
+    map.reserve(1_000);
+    let reserved = map.heap_bytes();
+    assert!(reserved > 0, "reserve allocated nothing");
+    for k in 0..1_000 {
+        map.insert(k, k);
+    }
+    assert_eq!(map.heap_bytes(), reserved, "inserts up to the reservation grew the map");
+    map.assert_invariants();
+
+    // Past the cap, it reserves what the cap needs: as much as filling the
+    // map to its cap takes, not more.
+    let mut huge = BoundedMap::<u64, u64>::with_cap(10_000);
+    huge.reserve(usize::MAX);
+    let mut filled = BoundedMap::<u64, u64>::with_cap(10_000);
+    filled.extend((0..10_000).map(|k| (k, k)));
+    assert_eq!(huge.heap_bytes(), filled.heap_bytes());
+
+    let mut set = BoundedSet::<u64>::with_cap(100);
+    set.reserve(usize::MAX);
+    let room = set.heap_bytes();
+    set.extend(0..100);
+    assert_eq!(set.heap_bytes(), room, "a set reserved to its cap still grew");
+
+    let mut deque = BoundedDeque::<u64>::with_cap(100);
+    deque.reserve(usize::MAX);
+    assert_eq!(deque.heap_bytes(), 100 * size_of::<u64>());
+    deque.reserve(10);
+    assert_eq!(deque.heap_bytes(), 100 * size_of::<u64>(), "a second reserve grew it");
+}

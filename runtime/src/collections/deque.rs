@@ -36,8 +36,8 @@ type DequeListener<T> = Arc<dyn Fn(T, EvictReason) + Send + Sync>;
 /// ```
 ///
 /// What cannot exist: growing methods that would pass the cap without
-/// evicting (`resize`, `append`, `reserve` past the cap; `reserve` is
-/// accepted and does nothing).
+/// evicting (`resize`, `append`, `reserve` past the cap; `reserve` reserves
+/// up to the cap).
 pub struct BoundedDeque<T, P = Fifo, const CAP: usize = 0> {
     items: VecDeque<T>,
     config: Config,
@@ -298,10 +298,12 @@ impl<T, P, const CAP: usize> BoundedDeque<T, P, CAP> {
         self.stats.removals += (before - self.items.len()) as u64;
     }
 
-    /// Does nothing: a bounded deque grows towards its cap on its own, and
-    /// never past it. Here so code written for `VecDeque` compiles.
+    /// Makes room for `additional` more values without growing again, as
+    /// `VecDeque::reserve` does, but never past the cap: room for more than
+    /// the cap could never be used.
     pub fn reserve(&mut self, additional: usize) {
-        let _ = additional;
+        let room = self.config.cap.min(self.items.len().saturating_add(additional));
+        self.items.reserve_exact(room.saturating_sub(self.items.len()));
     }
 
     /// Gives back the room the values do not use.

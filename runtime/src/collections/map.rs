@@ -58,9 +58,9 @@ use super::{BoundStats, BoundedBuilder, Config, Configure, Evict, EvictReason};
 /// assert_eq!(rejected.into_inner(), (2, "second".to_string()));
 /// ```
 ///
-/// What cannot exist: `reserve` past the cap (it is accepted and does
-/// nothing: the map grows towards its cap on its own) and `with_capacity`
-/// (the cap is the capacity). std's `get_many_mut` is here under its
+/// What cannot exist: `reserve` past the cap (it reserves up to the cap:
+/// room past it could never be used) and `with_capacity` (the cap is the
+/// capacity). std's `get_many_mut` is here under its
 /// stable name, [`get_disjoint_mut`](Self::get_disjoint_mut).
 pub struct BoundedMap<
     K,
@@ -371,6 +371,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, P, const CAP: usize, const TTL: u64>
     /// treat them as gone.
     pub fn purge_expired(&mut self) -> usize {
         self.table.purge_expired()
+    }
+
+    /// Makes room for `additional` more entries without growing again, as
+    /// std's `reserve` does, but never past the cap: room for more than the
+    /// cap could never be used. So `reserve(usize::MAX)` allocates what
+    /// the cap needs, and nothing more.
+    pub fn reserve(&mut self, additional: usize) {
+        self.table.reserve(additional);
     }
 
     /// Gives back the room the entries do not use (never below `len`).

@@ -77,14 +77,6 @@ mod accessors {
             pub fn clear(&mut self) {
                 self.table.clear();
             }
-
-            /// Does nothing: the room a bounded collection may take is its
-            /// cap, and it grows towards it by doubling. This exists so code
-            /// written for the std type compiles unchanged; there is no
-            /// `reserve` past the cap, and none is needed.
-            pub fn reserve(&mut self, additional: usize) {
-                let _ = additional;
-            }
         };
     }
 }

@@ -232,6 +232,14 @@ impl<T: Hash + Eq, S: BuildHasher, P, const CAP: usize, const TTL: u64>
         self.iter().all(|v| other.peek(v).is_none())
     }
 
+    /// Makes room for `additional` more values without growing again, as
+    /// std's `reserve` does, but never past the cap: room for more than the
+    /// cap could never be used. So `reserve(usize::MAX)` allocates what
+    /// the cap needs, and nothing more.
+    pub fn reserve(&mut self, additional: usize) {
+        self.table.reserve(additional);
+    }
+
     /// Gives back the room the values do not use (never below `len`).
     pub fn shrink_to_fit(&mut self) {
         self.table.shrink_to_fit();

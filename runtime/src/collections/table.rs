@@ -855,6 +855,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         }
     }
 
+    /// Makes room for `additional` more entries, never past the cap.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let room = self.config.cap.min(self.len().saturating_add(additional));
+        if self.index.capacity() < room {
+            self.rebuild(room);
+        }
+    }
+
     /// Gives back room the entries do not use.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.rebuild(self.len());
