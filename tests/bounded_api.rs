@@ -405,3 +405,25 @@ fn reserve_makes_room_up_to_the_cap() {
     deque.reserve(10);
     assert_eq!(deque.heap_bytes(), 100 * size_of::<u64>(), "a second reserve grew it");
 }
+
+/// Zero-sized keys and values: the table stores nothing per entry but its
+/// control byte, and the engine's links and bits still line up.
+#[test]
+fn zero_sized_entries() {
+    let mut set = BoundedSet::<()>::with_cap(3);
+    assert!(set.insert(()));
+    assert!(!set.insert(()));
+    assert!(set.contains(&()));
+    set.assert_invariants();
+    let mut map = BoundedMap::<(), ()>::with_cap(1);
+    assert_eq!(map.insert((), ()), None);
+    assert_eq!(map.insert((), ()), Some(()));
+    assert_eq!(map.remove(&()), Some(()));
+    map.assert_invariants();
+    let mut flags = BoundedMap::<bool, ()>::with_cap(1);
+    for round in 0..100 {
+        flags.insert(round % 2 == 0, ());
+        flags.assert_invariants();
+    }
+    assert_eq!((flags.len(), flags.stats().evictions), (1, 99));
+}
