@@ -81,6 +81,25 @@ fn slot_mut<K, V>(index: &mut HashTable<Node<K, V>>, i: u32) -> &mut Node<K, V> 
     index.get_bucket_mut(i as usize).unwrap_or_else(|| unreachable!("slot {i} holds no entry"))
 }
 
+/// The rehash callback for an insert after `make_room`: hashbrown calls it
+/// only to resize, which would move entries behind every link, so it notes
+/// the call for [`assert_unmoved`].
+fn unmoved<'a, K: Hash, V, S: BuildHasher>(
+    hasher: &'a S,
+    moved: &'a Cell<bool>,
+) -> impl Fn(&Node<K, V>) -> u64 + 'a {
+    move |node| {
+        moved.set(true);
+        hasher.hash_one(&node.key)
+    }
+}
+
+/// `make_room` left room, so hashbrown did not resize: no entry moved and
+/// every link still names the right bucket.
+fn assert_unmoved(moved: &Cell<bool>) {
+    assert!(!moved.get(), "the table resized on an insert it had room for");
+}
+
 impl Linked for Vec<Links> {
     fn links(&self, i: u32) -> Links {
         self[i as usize]
@@ -347,7 +366,7 @@ impl<K, V, S> Table<K, V, S> {
     /// The live entries, by value (expired ones purged first).
     pub(crate) fn into_live(mut self) -> IntoLive<K, V> {
         self.purge_exact();
-        IntoLive { inner: std::mem::take(&mut self.index).into_iter() }
+        IntoLive { inner: self.index.into_iter() }
     }
 
     /// Takes every live entry out (counted as removals), leaving the table
@@ -473,19 +492,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     /// `key`'s live slot: one probe of the table, as in std, plus a look at
     /// its stamp once entries can expire.
     #[inline]
-    fn find_live<Q>(&self, key: &Q) -> Option<usize>
+    fn find_live<Q>(&self, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.index.is_empty() {
-            return None;
-        }
-        let i = self.index.find_bucket_index(self.hash_of(key), |node| node.key.borrow() == key)?;
-        if self.timed && self.timers.stamps[i].expires <= self.config.now() {
-            return None;
-        }
-        Some(i)
+        let i = self.lookup(key)?;
+        (!self.expired(i, self.read_now())).then_some(i)
     }
 
     /// Whether `key`'s live entry is marked visited (SIEVE), without
@@ -496,7 +509,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let i = self.find_live(key)?;
-        Some(self.config.evict == Evict::Sieve && self.visited.get(i as u32))
+        Some(self.config.evict == Evict::Sieve && self.visited.get(i))
     }
 
     /// Read without counting as a use: no stats, no order change, `&self`.
@@ -505,7 +518,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.index.get_bucket(self.find_live(key)?)
+        self.index.get_bucket(self.find_live(key)? as usize)
     }
 
     /// What is left of `key`'s TTL: `None` without a TTL or a live entry.
@@ -533,9 +546,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             Some(i) => {
                 ReadCounts::bump(&self.reads.hits);
                 if visit {
-                    self.visited.set(i as u32);
+                    self.visited.set(i);
                 }
-                self.index.get_bucket(i)
+                self.index.get_bucket(i as usize)
             }
             None => {
                 ReadCounts::bump(&self.reads.misses);
@@ -685,9 +698,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
             return Outcome::Done(self.insert_with_room(hash, key, value, now, ttl));
         }
         if let Some(i) = self.find_for_write(hash, &key, now) {
-            let old = self.replace_at(i, value, now, ttl);
-            self.purge_until(now.unwrap_or(0));
-            return Outcome::Done(Some(old));
+            return Outcome::Done(Some(self.replace_at(i, value, now, ttl)));
         }
         match self.insert_new(hash, key, value, now, ttl, guard) {
             Outcome::Done(_) => Outcome::Done(None),
@@ -707,17 +718,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     ) -> Option<V> {
         self.make_room();
         let moved = Cell::new(false);
-        let hasher = &self.hasher;
-        let entry = self.index.entry(
-            hash,
-            |node| node.key == key,
-            |node| {
-                moved.set(true);
-                hasher.hash_one(&node.key)
-            },
-        );
-        // `make_room` left room, so hashbrown did not resize.
-        assert!(!moved.get(), "the table resized on an insert it had room for");
+        let rehash = unmoved(&self.hasher, &moved);
+        let entry = self.index.entry(hash, |node| node.key == key, rehash);
+        assert_unmoved(&moved);
         match entry {
             Entry::Occupied(entry) => {
                 let i = entry.bucket_index() as u32;
@@ -913,15 +916,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Table<K, V, S> {
     fn push(&mut self, key: K, value: V, hash: u64, now: u64, ttl: Ttl) -> u32 {
         self.make_room();
         let moved = Cell::new(false);
-        let hasher = &self.hasher;
-        let entry = self.index.insert_unique(hash, Node { key, value }, |node| {
-            moved.set(true);
-            hasher.hash_one(&node.key)
-        });
-        let i = entry.bucket_index() as u32;
-        // `make_room` left room, so hashbrown did not resize: no entry moved
-        // and every link still names the right bucket.
-        assert!(!moved.get(), "the table resized on an insert it had room for");
+        let rehash = unmoved(&self.hasher, &moved);
+        let i = self.index.insert_unique(hash, Node { key, value }, rehash).bucket_index() as u32;
+        assert_unmoved(&moved);
         self.linked(i, now, ttl);
         i
     }
